@@ -1,0 +1,142 @@
+package io.wasminference.abi;
+
+import io.wasminference.errors.ModelRefusedException;
+
+import java.util.List;
+
+/**
+ * Checks a module against ABI v1 and the sandbox's memory cap before it is compiled or instantiated
+ * (docs/abi.md §1): metadata present and valid, no imports but one memory, a bounded memory, the two entry points
+ * with the right signatures.
+ */
+public final class ModuleValidator {
+
+    private ModuleValidator() {}
+
+    /** A module that passed the static checks. */
+    public record ValidatedModule(WasmBinary binary, ModelMetadata metadata, MemoryPlan memory) {}
+
+    /**
+     * @param bytes the .wasm file
+     * @param maxMemoryPages the sandbox's cap on linear memory, in 64 KiB pages
+     * @throws ModelRefusedException saying what is wrong and how to fix it
+     */
+    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages) {
+        WasmBinary binary = WasmBinary.parse(bytes);
+        ModelMetadata metadata = metadata(binary);
+        MemoryPlan memory = memoryPlan(binary, maxMemoryPages);
+        requireEntryPoint(binary, ControlBlock.EXPORT_CONTROL, List.of(), List.of("i32"));
+        requireEntryPoint(binary, ControlBlock.EXPORT_RUN, List.of(), List.of("i32"));
+        binary.export(ControlBlock.EXPORT_INITIALIZE).ifPresent(e -> {
+            if (e.kind() != WasmBinary.ExternKind.FUNC || !e.funcType().params().isEmpty()
+                    || !e.funcType().results().isEmpty()) {
+                throw new ModelRefusedException("export '_initialize' must be a function () -> (), found "
+                        + describe(e));
+            }
+        });
+        return new ValidatedModule(binary, metadata, memory);
+    }
+
+    private static ModelMetadata metadata(WasmBinary binary) {
+        List<byte[]> sections = binary.customSections().get(WasmBinary.METADATA_SECTION);
+        if (sections == null || sections.isEmpty()) {
+            String other = binary.customSections().keySet().stream()
+                    .filter(n -> n.startsWith("wasm-inference."))
+                    .findFirst()
+                    .map(n -> " It has a section '" + n + "' for an ABI this host does not implement.")
+                    .orElse("");
+            throw new ModelRefusedException("the module has no '" + WasmBinary.METADATA_SECTION
+                    + "' custom section, so it is not an ABI v1 model." + other
+                    + " Attach metadata with samples/tools/wi_meta.py (see docs/abi.md §2).");
+        }
+        if (sections.size() > 1) {
+            throw new ModelRefusedException("the module has " + sections.size() + " '"
+                    + WasmBinary.METADATA_SECTION + "' sections; exactly one is allowed");
+        }
+        return MetadataParser.parse(sections.get(0));
+    }
+
+    private static MemoryPlan memoryPlan(WasmBinary binary, long capPages) {
+        MemoryPlan plan = null;
+        for (WasmBinary.Import imp : binary.imports()) {
+            boolean isEnvMemory = imp.kind() == WasmBinary.ExternKind.MEMORY
+                    && imp.module().equals(ControlBlock.IMPORT_MEMORY_MODULE)
+                    && imp.name().equals(ControlBlock.IMPORT_MEMORY_NAME);
+            if (!isEnvMemory) {
+                throw new ModelRefusedException("the module imports " + imp
+                        + (imp.funcType() != null ? " " + imp.funcType() : "")
+                        + ", but the sandbox provides no host functions, globals or tables (only the memory "
+                        + "env.memory). A model must be a pure function of its inputs: rebuild it without "
+                        + (imp.module().startsWith("wasi") ? "WASI (no libc I/O; -nostdlib, or stub it out)"
+                                : "that import")
+                        + ".");
+            }
+            WasmBinary.Limits limits = imp.memoryLimits();
+            checkMemoryKind(limits, "imported memory env.memory");
+            if (limits.min() > capPages) {
+                throw new ModelRefusedException("the module needs at least " + limits.min() + " pages ("
+                        + mib(limits.min()) + ") of memory, above the sandbox's cap of " + capPages + " pages ("
+                        + mib(capPages) + "). Raise the memory limit or shrink the model.");
+            }
+            long max = limits.max().isPresent() ? Math.min(limits.max().getAsLong(), capPages) : capPages;
+            plan = new MemoryPlan(true, limits.min(), max);
+        }
+        List<WasmBinary.Limits> defined = binary.definedMemories();
+        if (defined.size() + (plan != null ? 1 : 0) > 1) {
+            throw new ModelRefusedException("the module has more than one memory; ABI v1 allows exactly one");
+        }
+        if (defined.size() == 1) {
+            WasmBinary.Limits limits = defined.get(0);
+            checkMemoryKind(limits, "memory");
+            if (binary.export(ControlBlock.EXPORT_MEMORY).filter(e -> e.kind() == WasmBinary.ExternKind.MEMORY)
+                    .isEmpty()) {
+                throw new ModelRefusedException("the module defines a memory but does not export it as 'memory'");
+            }
+            if (limits.max().isEmpty()) {
+                throw new ModelRefusedException("the module's own memory declares no maximum, so the sandbox cannot "
+                        + "cap it. Import the memory instead (clang: -Wl,--import-memory) or declare a maximum "
+                        + "(clang: -Wl,--max-memory=N) of at most " + capPages + " pages (" + mib(capPages) + ").");
+            }
+            if (limits.max().getAsLong() > capPages || limits.min() > capPages) {
+                throw new ModelRefusedException("the module's memory declares a maximum of "
+                        + limits.max().getAsLong() + " pages (" + mib(limits.max().getAsLong())
+                        + "), above the sandbox's cap of " + capPages + " pages (" + mib(capPages)
+                        + "). Raise the memory limit, or import the memory (-Wl,--import-memory) so the host caps it.");
+            }
+            plan = new MemoryPlan(false, limits.min(), limits.max().getAsLong());
+        }
+        if (plan == null) {
+            throw new ModelRefusedException("the module has no memory; it must import env.memory or export 'memory'");
+        }
+        return plan;
+    }
+
+    private static void checkMemoryKind(WasmBinary.Limits limits, String what) {
+        if (limits.is64()) {
+            throw new ModelRefusedException("the " + what + " is a 64-bit memory; ABI v1 is for wasm32");
+        }
+        if (limits.shared()) {
+            throw new ModelRefusedException("the " + what + " is shared (threads); ABI v1 runs single-threaded modules");
+        }
+    }
+
+    private static void requireEntryPoint(WasmBinary binary, String name, List<String> params, List<String> results) {
+        WasmBinary.Export export = binary.export(name).orElseThrow(() -> new ModelRefusedException(
+                "the module does not export '" + name + "'; ABI v1 requires functions wi_control() -> i32 and "
+                        + "wi_run() -> i32 (docs/abi.md §1)"));
+        if (export.kind() != WasmBinary.ExternKind.FUNC || !export.funcType().params().equals(params)
+                || !export.funcType().results().equals(results)) {
+            throw new ModelRefusedException("export '" + name + "' must be a function () -> (i32), found "
+                    + describe(export) + ". Entry points take no arguments: pointers and sizes go through the "
+                    + "control block (docs/abi.md §4).");
+        }
+    }
+
+    private static String describe(WasmBinary.Export e) {
+        return e.kind() == WasmBinary.ExternKind.FUNC ? "function " + e.funcType() : e.kind().name().toLowerCase();
+    }
+
+    private static String mib(long pages) {
+        return (pages * MemoryPlan.PAGE_BYTES >> 20) + " MiB";
+    }
+}

@@ -1,0 +1,90 @@
+package io.wasminference.abi;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/** An immutable tensor shape: the dimensions of one sample, outer-most first (the batch dimension excluded). */
+public final class Shape implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Largest single dimension ABI v1 accepts. */
+    public static final int MAX_DIM = 1 << 24;
+
+    private final int[] dims;
+    private final long elementCount;
+
+    private Shape(int[] dims) {
+        if (dims.length == 0) {
+            throw new IllegalArgumentException("a shape needs at least one dimension (use 1 for a scalar)");
+        }
+        long count = 1;
+        for (int d : dims) {
+            if (d < 1 || d > MAX_DIM) {
+                throw new IllegalArgumentException(
+                        "dimension " + d + " out of range 1.." + MAX_DIM + " in shape " + Arrays.toString(dims));
+            }
+            count = Math.multiplyExact(count, d);
+        }
+        this.dims = dims;
+        this.elementCount = count;
+    }
+
+    public static Shape of(int... dims) {
+        return new Shape(dims.clone());
+    }
+
+    /** Parses the ABI notation {@code 28x28}. */
+    public static Shape parse(String text) {
+        String[] parts = text.split("x", -1);
+        int[] dims = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                dims[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(
+                        "shape '" + text + "' is not dimensions separated by 'x', e.g. 28x28 or 10");
+            }
+        }
+        return new Shape(dims);
+    }
+
+    public int rank() {
+        return dims.length;
+    }
+
+    public int dim(int i) {
+        return dims[i];
+    }
+
+    public int[] dims() {
+        return dims.clone();
+    }
+
+    /** Product of the dimensions. */
+    public long elementCount() {
+        return elementCount;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Shape other && Arrays.equals(dims, other.dims);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(dims);
+    }
+
+    /** The ABI notation, e.g. {@code 28x28}. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < dims.length; i++) {
+            if (i > 0) {
+                sb.append('x');
+            }
+            sb.append(dims[i]);
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,308 @@
+package io.wasminference.abi;
+
+import io.wasminference.errors.ModelRefusedException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The parts of a WebAssembly binary the host checks before compiling it: imports, exports with their function
+ * signatures, memories, the start section and custom sections. This is a reader of the section structure, not a
+ * validator: Wasmtime validates the code when it compiles the module.
+ *
+ * @param imports every import, in order
+ * @param exports every export, in order
+ * @param definedMemories memories the module defines itself (not imported)
+ * @param hasStartFunction whether a start section is present
+ * @param customSections payloads of custom sections by name (a name may occur several times)
+ */
+public record WasmBinary(
+        List<Import> imports,
+        List<Export> exports,
+        List<Limits> definedMemories,
+        boolean hasStartFunction,
+        Map<String, List<byte[]>> customSections) {
+
+    /** Name of the custom section that carries ABI v1 metadata. */
+    public static final String METADATA_SECTION = "wasm-inference.v1";
+
+    private static final byte[] MAGIC = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
+
+    /** The four kinds of import and export. */
+    public enum ExternKind {
+        FUNC, TABLE, MEMORY, GLOBAL
+    }
+
+    /** Memory (or table) limits, in pages for a memory. */
+    public record Limits(long min, OptionalLong max, boolean shared, boolean is64) {}
+
+    /** A function signature, value types by their wasm names ({@code i32}, {@code f64}, {@code v128}, ...). */
+    public record FuncType(List<String> params, List<String> results) {
+        @Override
+        public String toString() {
+            return "(" + String.join(", ", params) + ") -> (" + String.join(", ", results) + ")";
+        }
+    }
+
+    /** An import; {@code memoryLimits} is set for memories, {@code funcType} for functions. */
+    public record Import(String module, String name, ExternKind kind, Limits memoryLimits, FuncType funcType) {
+        @Override
+        public String toString() {
+            return kind.name().toLowerCase() + " " + module + "." + name;
+        }
+    }
+
+    /** An export; {@code funcType} is set for functions. */
+    public record Export(String name, ExternKind kind, int index, FuncType funcType) {}
+
+    /** The export with this name, if any. */
+    public Optional<Export> export(String name) {
+        return exports.stream().filter(e -> e.name().equals(name)).findFirst();
+    }
+
+    /**
+     * Reads the section structure of {@code bytes}.
+     *
+     * @throws ModelRefusedException when the bytes are not a well-formed WebAssembly 1.0 binary
+     */
+    public static WasmBinary parse(byte[] bytes) {
+        return new Reader(bytes).read();
+    }
+
+    private static final class Reader {
+        private final byte[] b;
+        private int pos;
+
+        Reader(byte[] bytes) {
+            this.b = bytes;
+        }
+
+        WasmBinary read() {
+            if (b.length < 8) {
+                throw malformed("it is " + b.length + " bytes long, shorter than the 8-byte header");
+            }
+            for (int i = 0; i < MAGIC.length; i++) {
+                if (b[i] != MAGIC[i]) {
+                    throw malformed(i < 4
+                            ? "it does not start with the WebAssembly magic bytes \\0asm"
+                            : "it is not WebAssembly binary version 1");
+                }
+            }
+            pos = 8;
+            List<FuncType> types = new ArrayList<>();
+            List<Import> imports = new ArrayList<>();
+            List<Integer> functionTypeIndexes = new ArrayList<>();
+            List<Limits> memories = new ArrayList<>();
+            List<int[]> rawExports = new ArrayList<>();
+            List<String> exportNames = new ArrayList<>();
+            Map<String, List<byte[]>> custom = new HashMap<>();
+            boolean start = false;
+            while (pos < b.length) {
+                int id = u8();
+                int size = u32();
+                int end = pos + size;
+                if (size < 0 || end > b.length || end < pos) {
+                    throw malformed("section " + id + " at offset " + pos + " claims " + size
+                            + " bytes but the file ends at " + b.length + " (truncated?)");
+                }
+                switch (id) {
+                    case 0 -> {
+                        String name = name();
+                        byte[] payload = java.util.Arrays.copyOfRange(b, pos, end);
+                        custom.computeIfAbsent(name, k -> new ArrayList<>()).add(payload);
+                    }
+                    case 1 -> {
+                        int n = u32();
+                        for (int i = 0; i < n; i++) {
+                            types.add(funcType());
+                        }
+                    }
+                    case 2 -> {
+                        int n = u32();
+                        for (int i = 0; i < n; i++) {
+                            imports.add(importEntry(types));
+                        }
+                    }
+                    case 3 -> {
+                        int n = u32();
+                        for (int i = 0; i < n; i++) {
+                            functionTypeIndexes.add(u32());
+                        }
+                    }
+                    case 5 -> {
+                        int n = u32();
+                        for (int i = 0; i < n; i++) {
+                            memories.add(limits());
+                        }
+                    }
+                    case 7 -> {
+                        int n = u32();
+                        for (int i = 0; i < n; i++) {
+                            exportNames.add(name());
+                            int kind = u8();
+                            int index = u32();
+                            rawExports.add(new int[] {kind, index});
+                        }
+                    }
+                    case 8 -> start = true;
+                    case 4, 6, 9, 10, 11, 12 -> {
+                        // tables, globals, elements, code, data, data count: compiled and validated by Wasmtime
+                    }
+                    default -> throw malformed("unknown section id " + id + " at offset " + (pos - 1));
+                }
+                pos = end;
+            }
+            List<FuncType> importedFuncTypes = imports.stream()
+                    .filter(i -> i.kind() == ExternKind.FUNC)
+                    .map(Import::funcType)
+                    .toList();
+            List<Export> exports = new ArrayList<>();
+            for (int i = 0; i < rawExports.size(); i++) {
+                int kindByte = rawExports.get(i)[0];
+                int index = rawExports.get(i)[1];
+                if (kindByte > 3) {
+                    throw malformed("export '" + exportNames.get(i) + "' has unknown kind " + kindByte);
+                }
+                ExternKind kind = ExternKind.values()[kindByte];
+                FuncType type = null;
+                if (kind == ExternKind.FUNC) {
+                    if (index < importedFuncTypes.size()) {
+                        type = importedFuncTypes.get(index);
+                    } else if (index - importedFuncTypes.size() < functionTypeIndexes.size()) {
+                        int typeIndex = functionTypeIndexes.get(index - importedFuncTypes.size());
+                        type = typeIndex < types.size() ? types.get(typeIndex) : null;
+                    }
+                    if (type == null) {
+                        throw malformed("export '" + exportNames.get(i) + "' refers to function " + index
+                                + " which does not exist");
+                    }
+                }
+                exports.add(new Export(exportNames.get(i), kind, index, type));
+            }
+            custom.replaceAll((k, v) -> List.copyOf(v));
+            return new WasmBinary(List.copyOf(imports), List.copyOf(exports), List.copyOf(memories), start,
+                    Map.copyOf(custom));
+        }
+
+        private Import importEntry(List<FuncType> types) {
+            String module = name();
+            String field = name();
+            int kind = u8();
+            return switch (kind) {
+                case 0x00 -> {
+                    int typeIndex = u32();
+                    if (typeIndex >= types.size()) {
+                        throw malformed("import " + module + "." + field + " uses undefined type " + typeIndex);
+                    }
+                    yield new Import(module, field, ExternKind.FUNC, null, types.get(typeIndex));
+                }
+                case 0x01 -> {
+                    u8(); // reference type
+                    limits();
+                    yield new Import(module, field, ExternKind.TABLE, null, null);
+                }
+                case 0x02 -> new Import(module, field, ExternKind.MEMORY, limits(), null);
+                case 0x03 -> {
+                    u8(); // value type
+                    u8(); // mutability
+                    yield new Import(module, field, ExternKind.GLOBAL, null, null);
+                }
+                default -> throw malformed("import " + module + "." + field + " has unknown kind " + kind);
+            };
+        }
+
+        private FuncType funcType() {
+            int form = u8();
+            if (form != 0x60) {
+                throw malformed("type entry at offset " + (pos - 1) + " is not a function type");
+            }
+            List<String> params = valTypes();
+            List<String> results = valTypes();
+            return new FuncType(params, results);
+        }
+
+        private List<String> valTypes() {
+            int n = u32();
+            List<String> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int t = u8();
+                out.add(switch (t) {
+                    case 0x7F -> "i32";
+                    case 0x7E -> "i64";
+                    case 0x7D -> "f32";
+                    case 0x7C -> "f64";
+                    case 0x7B -> "v128";
+                    case 0x70 -> "funcref";
+                    case 0x6F -> "externref";
+                    default -> throw malformed("unknown value type 0x" + Integer.toHexString(t));
+                });
+            }
+            return out;
+        }
+
+        private Limits limits() {
+            int flags = u8();
+            if (flags > 7) {
+                throw malformed("unknown limits flags 0x" + Integer.toHexString(flags));
+            }
+            boolean hasMax = (flags & 1) != 0;
+            boolean shared = (flags & 2) != 0;
+            boolean is64 = (flags & 4) != 0;
+            long min = is64 ? u64() : Integer.toUnsignedLong(u32());
+            OptionalLong max = hasMax ? OptionalLong.of(is64 ? u64() : Integer.toUnsignedLong(u32()))
+                    : OptionalLong.empty();
+            return new Limits(min, max, shared, is64);
+        }
+
+        private String name() {
+            int len = u32();
+            if (len < 0 || pos + len > b.length) {
+                throw malformed("a name at offset " + pos + " runs past the end of the file (truncated?)");
+            }
+            String s = new String(b, pos, len, StandardCharsets.UTF_8);
+            pos += len;
+            return s;
+        }
+
+        private int u8() {
+            if (pos >= b.length) {
+                throw malformed("unexpected end of file at offset " + pos + " (truncated?)");
+            }
+            return b[pos++] & 0xFF;
+        }
+
+        private int u32() {
+            long v = u64();
+            if (v > 0xFFFFFFFFL) {
+                throw malformed("integer " + v + " does not fit u32 at offset " + pos);
+            }
+            return (int) v;
+        }
+
+        private long u64() {
+            long result = 0;
+            int shift = 0;
+            while (true) {
+                int x = u8();
+                result |= (long) (x & 0x7F) << shift;
+                if ((x & 0x80) == 0) {
+                    return result;
+                }
+                shift += 7;
+                if (shift > 63) {
+                    throw malformed("LEB128 integer too long at offset " + pos);
+                }
+            }
+        }
+
+        private static ModelRefusedException malformed(String detail) {
+            return new ModelRefusedException("not a valid WebAssembly module: " + detail
+                    + ". Check that the file is a complete .wasm built for wasm32.");
+        }
+    }
+}

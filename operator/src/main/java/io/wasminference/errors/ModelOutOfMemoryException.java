@@ -1,0 +1,14 @@
+package io.wasminference.errors;
+
+/** The module trapped while its linear memory was at the sandbox's cap. */
+public class ModelOutOfMemoryException extends WasmInferenceException {
+    private static final long serialVersionUID = 1L;
+
+    public ModelOutOfMemoryException(String message) {
+        super(ErrorKind.OUT_OF_MEMORY, message);
+    }
+
+    public ModelOutOfMemoryException(String message, Throwable cause) {
+        super(ErrorKind.OUT_OF_MEMORY, message, cause);
+    }
+}

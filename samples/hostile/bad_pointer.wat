@@ -1,0 +1,15 @@
+;; bad_pointer: identity whose output slot's ptr is 0xFFFFFF00 (capacity 128), far outside the 64 KiB
+;; memory. Expect a refusal after instantiation: output y buffer outside linear memory. (A Java host
+;; that reads the ptr as a signed int sees -256.)
+(module
+  (import "env" "memory" (memory 1))
+  ;; control block at 1024, input buffer at 2048 (8*16 bytes), output "buffer" at 0xFFFFFF00
+  (data (i32.const 1024) "WCB1\01\00\00\00\00\00\00\00\01\00\00\00\01\00\00\00")
+  (data (i32.const 1056) "\00\08\00\00\80\00\00\00")  ;; input slot: ptr 2048, capacity 128
+  (data (i32.const 1072) "\00\ff\ff\ff\80\00\00\00")  ;; output slot: ptr 0xFFFFFF00, capacity 128
+  (func (export "wi_control") (result i32) (i32.const 1024))
+  (func (export "wi_run") (result i32)
+    ;; output.length = input.length; copy bytes
+    (i32.store (i32.const 1080) (i32.load (i32.const 1064)))
+    (memory.copy (i32.const 4096) (i32.const 2048) (i32.load (i32.const 1064)))
+    (i32.const 0)))

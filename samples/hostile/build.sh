@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly test fixtures of samples/hostile/ (see README.md there) into
+# operator/src/test/resources/wasm/<name>.wasm.
+#
+#   samples/hostile/build.sh           # (re)build every fixture
+#   samples/hostile/build.sh --check   # build into a temp dir; exit 1 naming every fixture that differs
+#                                      # from (or is missing in) operator/src/test/resources/wasm/
+#
+# Every <name>.wat is compiled with wat2wasm (wabt, default features = what Wasmtime 7 accepts), checked
+# with wasm-validate, and gets <name>.meta.txt attached as the 'wasm-inference.v1' custom section when that
+# file exists. Two fixtures are not WAT and are made here: truncated.wasm (first half of identity.wasm) and
+# random_bytes.wasm (4096 bytes of SHA-256 in counter mode). The output is byte-identical on every run.
+set -euo pipefail
+export LC_ALL=C
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+DEST="$ROOT/operator/src/test/resources/wasm"
+WI_META="$ROOT/samples/tools/wi_meta.py"
+
+die() { echo "hostile/build.sh: $*" >&2; exit 1; }
+
+CHECK=0
+case "${1:-}" in
+  "") ;;
+  --check) CHECK=1 ;;
+  *) die "usage: samples/hostile/build.sh [--check]" ;;
+esac
+
+for tool in wat2wasm wasm-validate; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not found: install wabt (apt-get install wabt)"
+done
+command -v python3 >/dev/null 2>&1 || die "python3 not found (needed by samples/tools/wi_meta.py)"
+[ -f "$WI_META" ] || die "missing $WI_META"
+
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+# 1. WAT fixtures. All of them are valid WebAssembly: the broken ones break the ABI, not the wasm spec.
+shopt -s nullglob
+wats=("$HERE"/*.wat)
+[ ${#wats[@]} -gt 0 ] || die "no .wat files in $HERE"
+names=()
+for wat in "${wats[@]}"; do
+  name=$(basename "$wat" .wat)
+  wasm="$OUT/$name.wasm"
+  wat2wasm "$wat" -o "$wasm" || die "wat2wasm failed on $name.wat"
+  if [ -f "$HERE/$name.meta.txt" ]; then
+    python3 "$WI_META" attach "$wasm" "$HERE/$name.meta.txt" || die "wi_meta.py attach failed on $name"
+  fi
+  wasm-validate "$wasm" || die "$name.wasm does not validate"
+  names+=("$name")
+done
+
+# 2. Non-WAT fixtures.
+[ -f "$OUT/identity.wasm" ] || die "identity.wat is needed to make truncated.wasm"
+size=$(wc -c < "$OUT/identity.wasm")
+head -c $((size / 2)) "$OUT/identity.wasm" > "$OUT/truncated.wasm"
+names+=(truncated)
+
+python3 - "$OUT/random_bytes.wasm" <<'EOF'
+import hashlib, sys
+data = b"".join(hashlib.sha256(b"wasm-inference random_bytes %d" % i).digest() for i in range(128))
+assert len(data) == 4096 and data[:4] != b"\0asm"
+open(sys.argv[1], "wb").write(data)
+EOF
+names+=(random_bytes)
+
+# 3. Install, or compare.
+if [ "$CHECK" = 1 ]; then
+  bad=0
+  for name in "${names[@]}"; do
+    if [ ! -f "$DEST/$name.wasm" ]; then
+      echo "hostile/build.sh --check: missing operator/src/test/resources/wasm/$name.wasm" >&2; bad=1
+    elif ! cmp -s "$OUT/$name.wasm" "$DEST/$name.wasm"; then
+      echo "hostile/build.sh --check: differs: operator/src/test/resources/wasm/$name.wasm" >&2; bad=1
+    fi
+  done
+  [ "$bad" = 0 ] || die "fixtures are stale: run samples/hostile/build.sh and commit the result"
+  echo "hostile/build.sh --check: ${#names[@]} fixtures up to date"
+else
+  mkdir -p "$DEST"
+  for name in "${names[@]}"; do
+    cp "$OUT/$name.wasm" "$DEST/$name.wasm"
+  done
+  echo "hostile/build.sh: wrote ${#names[@]} fixtures to operator/src/test/resources/wasm/"
+fi
