@@ -5,7 +5,7 @@
  *
  *   static struct { wi_header h; wi_slot slot[2]; } ctl = {
  *       WI_HEADER_INIT(1, 1),
- *       { WI_SLOT_INIT(in_buf), WI_SLOT_INIT(out_buf) } };
+ *       { WI_SLOT_INIT(in_buf), WI_SLOT_INIT(out_buf) } };      (or WI_ARENA_SLOT, below)
  *   WI_EXPORT("wi_control") int wi_control(void) { return WI_ADDR(&ctl); }
  *   WI_EXPORT("wi_run") int wi_run(void) { ... return WI_OK; }
  *
@@ -15,6 +15,7 @@
 #ifndef WI_ABI_H
 #define WI_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define WI_MAGIC 0x31424357u /* bytes 'W' 'C' 'B' '1' in little-endian memory */
@@ -67,6 +68,56 @@ _Static_assert(sizeof(wi_slot) == 16, "wi_slot must be 16 bytes");
 #else
 #define WI_SLOT_INIT(buf) { 0, (uint32_t)sizeof(buf), 0, 0 }
 #endif
+
+/* The arena: the model's tensor and scratch buffers, as one struct type placed right after the module's data
+ * and stack (at the linker symbol __heap_base) instead of in static arrays. With an imported memory wasm-ld
+ * writes zero-initialised static arrays out as data segments (it cannot assume the host's memory is zeroed),
+ * which would make the binary several times larger than its weights; the arena costs nothing in the binary.
+ * Nothing in it may be read before it is written. wi_control() calls wi_arena_reserve() to grow the memory
+ * over it if the host's memory is smaller (memory.grow is an instruction, not an import).
+ *
+ *   typedef struct { uint8_t image[128 * 784]; float logits[128 * 10]; float scratch[...]; } arena_t;
+ *   WI_ARENA_STORAGE(arena_t)                                   (a static instance in native builds only)
+ *   #define AR WI_ARENA(arena_t)                                (arena_t *)
+ *   ... = { WI_HEADER_INIT(1, 1), { WI_ARENA_SLOT(arena_t, image), WI_ARENA_SLOT(arena_t, logits) } };
+ */
+#if defined(__wasm__)
+extern unsigned char __heap_base[];
+#define WI_ARENA_STORAGE(type)
+#define WI_ARENA(type) ((type *)(void *)__heap_base)
+#define WI_ARENA_SLOT(type, field) \
+    { (uint32_t)(uintptr_t)(__heap_base + offsetof(type, field)), (uint32_t)sizeof(((type *)0)->field), 0, 0 }
+#else
+#define WI_ARENA_STORAGE(type) static type wi_arena_storage __attribute__((aligned(64)));
+#define WI_ARENA(type) (&wi_arena_storage)
+#define WI_ARENA_SLOT(type, field) { 0, (uint32_t)sizeof(((type *)0)->field), 0, 0 }
+#endif
+
+/* 1 if linear memory holds `bytes` bytes from the arena's start (always 1 natively). */
+static inline int wi_arena_fits(uint32_t bytes) {
+#if defined(__wasm__)
+    uint64_t end = (uint64_t)(uintptr_t)__heap_base + bytes;
+    return end <= (uint64_t)__builtin_wasm_memory_size(0) * 65536u;
+#else
+    (void)bytes;
+    return 1;
+#endif
+}
+
+/* Grow linear memory so that the arena fits; returns 1 on success, 0 if memory.grow failed (the host then
+ * finds the buffers outside memory and refuses the module with a clear error). */
+static inline int wi_arena_reserve(uint32_t bytes) {
+#if defined(__wasm__)
+    if (wi_arena_fits(bytes)) return 1;
+    uint64_t end = (uint64_t)(uintptr_t)__heap_base + bytes;
+    uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * 65536u;
+    uint32_t pages = (uint32_t)((end - have + 65535u) / 65536u);
+    return __builtin_wasm_memory_grow(0, pages) != (size_t)-1;
+#else
+    (void)bytes;
+    return 1;
+#endif
+}
 
 /* Set (or clear, with msg == 0) the status message. msg must be static. */
 static inline void wi_set_message(wi_header *h, const char *msg) {

@@ -76,10 +76,11 @@ final class Sandbox implements AutoCloseable {
             memory = host;
         }
         Instance instance;
+        long started = System.nanoTime();
         try {
             instance = new Instance(store, compiled.module(), imports);
         } catch (RuntimeException e) {
-            throw classify(e, "instantiation (start function)", limits.startupTimeout().toMillis());
+            throw classify(e, "instantiation (start function)", limits.startupTimeout().toMillis(), started);
         }
         handles.add(instance::dispose);
         if (!plan.imported()) {
@@ -183,18 +184,24 @@ final class Sandbox implements AutoCloseable {
     private Val[] call(Func f, String name, long timeoutMillis) {
         ensureOpen();
         store.setEpochDeadline(SharedEngine.deadlineTicks(java.time.Duration.ofMillis(timeoutMillis)));
+        long started = System.nanoTime();
         try {
             return f.call(store, NO_ARGS);
         } catch (RuntimeException e) {
-            throw classify(e, name, timeoutMillis);
+            throw classify(e, name, timeoutMillis, started);
         }
     }
 
-    private WasmInferenceException classify(RuntimeException e, String during, long timeoutMillis) {
+    /**
+     * Maps a Wasmtime failure to a typed error. Instantiation errors carry no trap code in wasmtime-java, so a
+     * failure that came after the deadline had passed is taken as the epoch interrupt: nothing else fires then.
+     */
+    private WasmInferenceException classify(RuntimeException e, String during, long timeoutMillis, long startedNanos) {
         String model = compiled.validated().metadata().id();
         Trap trap = e instanceof WasmFunctionError.TrapError te ? te.trap() : null;
         String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        if (trap == Trap.INTERRUPT || (trap == null && text.contains("interrupt"))) {
+        boolean pastDeadline = System.nanoTime() - startedNanos >= timeoutMillis * 1_000_000L;
+        if (trap == Trap.INTERRUPT || (trap == null && (text.contains("interrupt") || pastDeadline))) {
             return new ModelTimeoutException("model " + model + " did not finish " + during + " within its "
                     + timeoutMillis + " ms deadline and was interrupted. The instance is replaced. If the model is "
                     + "just slow, raise the call timeout or lower the batch size; if it never finishes, fix the model.",

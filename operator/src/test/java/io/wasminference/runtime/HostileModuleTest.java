@@ -1,0 +1,172 @@
+package io.wasminference.runtime;
+
+import io.wasminference.errors.ErrorKind;
+import io.wasminference.errors.ModelOutOfMemoryException;
+import io.wasminference.errors.ModelProtocolException;
+import io.wasminference.errors.ModelRefusedException;
+import io.wasminference.errors.ModelTimeoutException;
+import io.wasminference.errors.ModelTrapException;
+import io.wasminference.errors.WasmInferenceException;
+import io.wasminference.tensor.Tensor;
+import io.wasminference.testutils.Fixtures;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Every hostile or broken module of the corpus gets a clear, typed error within its deadline, the JVM lives on,
+ * and a good model runs fine right after in the same JVM.
+ */
+@Timeout(120)
+class HostileModuleTest {
+    private static final SandboxLimits TIGHT = SandboxLimits.defaults()
+            .withCallTimeout(Duration.ofMillis(300))
+            .withStartupTimeout(Duration.ofMillis(300))
+            .withMemoryLimitBytes(16L << 20);
+
+    private static final Tensor ONE_SAMPLE = Tensor.ofFloats(new int[] {1, 4}, 1, 2, 3, 4);
+
+    @AfterEach
+    void aGoodModelStillRuns() {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("identity"), SandboxLimits.defaults());
+                ModelInstance instance = model.newInstance()) {
+            assertThat(instance.run(List.of(ONE_SAMPLE)).get(0).toFloats()).containsExactly(1, 2, 3, 4);
+        }
+    }
+
+    @Test
+    void anInfiniteLoopInTheEntryPointTimesOutAndTheInstanceIsReplaced() {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("loop_run"), TIGHT);
+                ModelInstance instance = model.newInstance()) {
+            long start = System.nanoTime();
+            ModelTimeoutException e = catchThrowableOfType(ModelTimeoutException.class,
+                    () -> instance.run(List.of(ONE_SAMPLE)));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(e.kind()).isEqualTo(ErrorKind.TIMEOUT);
+            assertThat(e).hasMessageContaining("within its 300 ms deadline");
+            assertThat(millis).isBetween(250L, 5_000L);
+            assertThat(instance.memoryBytes()).isZero(); // discarded
+            assertThatThrownBy(() -> instance.run(List.of(ONE_SAMPLE))).isInstanceOf(ModelTimeoutException.class);
+            assertThat(instance.restarts()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theSpinModelShowsAFreshInstanceWorksAfterATimeout() {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("spin"), TIGHT);
+                ModelInstance instance = model.newInstance()) {
+            assertThatThrownBy(() -> instance.run(List.of(Tensor.ofFloats(new int[] {1, 4}, 1e6f, 0, 0, 0))))
+                    .isInstanceOf(ModelTimeoutException.class);
+            assertThat(instance.run(List.of(Tensor.ofFloats(new int[] {1, 4}, 0, 7, 8, 9))).get(0).toFloats())
+                    .containsExactly(0, 7, 8, 9);
+            assertThat(instance.restarts()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"loop_start", "loop_initialize"})
+    void anInfiniteLoopDuringStartUpTimesOut(String fixture) {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm(fixture), TIGHT)) {
+            assertThatThrownBy(model::newInstance)
+                    .isInstanceOf(ModelTimeoutException.class)
+                    .hasMessageContaining("300 ms deadline");
+        }
+    }
+
+    @Test
+    void unboundedMemoryGrowthStopsAtTheCap() {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("grow_forever"), TIGHT);
+                ModelInstance instance = model.newInstance()) {
+            assertThatThrownBy(() -> instance.run(List.of(ONE_SAMPLE)))
+                    .isInstanceOf(ModelOutOfMemoryException.class)
+                    .hasMessageContaining("cap of 256 pages (16 MiB)");
+        }
+    }
+
+    @Test
+    void outOfBoundsAccessTraps() {
+        ModelTrapException e = runExpecting("oob_access", ModelTrapException.class);
+        assertThat(e.trapCode()).isEqualTo("MEMORY_OUT_OF_BOUNDS");
+    }
+
+    @Test
+    void aRecursionBombOnADefaultSizedThreadTrapsInsteadOfKillingTheJvm() throws Exception {
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        // 1 MiB: the JVM's default thread stack, what a Flink task thread gets.
+        Thread t = new Thread(null, () -> {
+            try {
+                runExpecting("recursion_bomb", ModelTrapException.class);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        }, "small-stack", 1 << 20);
+        t.start();
+        t.join();
+        assertThat(thrown.get()).isNull();
+        ModelTrapException e = runExpecting("recursion_bomb", ModelTrapException.class);
+        assertThat(e.trapCode()).isEqualTo("STACK_OVERFLOW");
+        assertThat(e).hasMessageContaining("overflowed the wasm stack (256 KiB)");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "no_output_written | output 'y' has length 0 after wi_run returned OK, expected 16",
+        "bad_status        | wi_run returned status 77 (undefined)",
+        "moving_pointer    | changed",
+    })
+    void protocolViolationsAtRunTimeAreReported(String fixture, String message) {
+        ModelProtocolException e = runExpecting(fixture, ModelProtocolException.class);
+        assertThat(e).hasMessageContaining(message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "lying_shape         | output 'y' (y f32 1000): its buffer holds 128 bytes but 32000 are needed",
+        "lying_batch         | are needed at max_batch 1024",
+        "bad_magic           | not the magic 0x31424357",
+        "bad_pointer         | lies outside the",
+        "bad_counts          | the control block declares",
+        "bad_control_address | does not fit in",
+    })
+    void controlBlocksThatContradictTheMetadataAreRefusedAtInstantiation(String fixture, String message) {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm(fixture), TIGHT)) {
+            assertThatThrownBy(model::newInstance)
+                    .isInstanceOf(ModelRefusedException.class)
+                    .hasMessageContaining("violates ABI v1")
+                    .hasMessageContaining(message);
+        }
+    }
+
+    @Test
+    void aTrapInOneBatchDoesNotPoisonTheNext() {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("poison"), TIGHT);
+                ModelInstance instance = model.newInstance()) {
+            assertThatThrownBy(() -> instance.run(List.of(Tensor.ofFloats(new int[] {2, 4}, 5, 5, 5, 5, -1, 0, 0, 0))))
+                    .isInstanceOf(ModelTrapException.class)
+                    .hasMessageContaining("UNREACHABLE");
+            assertThat(instance.run(List.of(Tensor.ofFloats(new int[] {1, 4}, 5, 6, 7, 8))).get(0).toFloats())
+                    .containsExactly(5, 6, 7, 8);
+            assertThat(instance.restarts()).isEqualTo(1);
+        }
+    }
+
+    private static <E extends WasmInferenceException> E runExpecting(String fixture, Class<E> type) {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm(fixture), TIGHT);
+                ModelInstance instance = model.newInstance()) {
+            E e = catchThrowableOfType(type, () -> instance.run(List.of(ONE_SAMPLE)));
+            assertThat(e).as("%s should fail with %s", fixture, type.getSimpleName()).isNotNull();
+            assertThat(e.kind().instanceReplaced()).isTrue();
+            return e;
+        }
+    }
+}
