@@ -1,0 +1,43 @@
+package io.wasminference.jobs;
+
+import io.wasminference.errors.WasmInferenceException;
+import io.wasminference.jobs.cli.Args;
+
+import java.io.PrintStream;
+
+/** Entry point of {@code wasm-inference-jobs.jar}: dispatches to the subcommands. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            out.println(usage());
+            return args.length == 0 ? 64 : 0;
+        }
+        try {
+            return switch (args[0]) {
+                case "inspect" -> InspectCommand.run(args, out);
+                case "predict" -> PredictCommand.run(args, out);
+                default -> throw new Args.UsageException("unknown command '" + args[0] + "'");
+            };
+        } catch (Args.UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.println();
+            err.println(usage());
+            return 64;
+        } catch (WasmInferenceException e) {
+            err.println("error (" + e.kind() + "): " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static String usage() {
+        return "usage: java -jar wasm-inference-jobs.jar COMMAND ...\n\n"
+                + "  " + InspectCommand.USAGE + "\n"
+                + "  " + PredictCommand.USAGE + "\n";
+    }
+}
