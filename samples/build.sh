@@ -21,6 +21,7 @@ WI_META="$HERE/tools/wi_meta.py"
 die() { echo "samples/build.sh: $*" >&2; exit 1; }
 
 CHECK=0
+bad=0
 case "${1:-}" in
   "") ;;
   --check) CHECK=1 ;;
@@ -76,7 +77,6 @@ done
 [ ${#built[@]} -gt 0 ] || die "no models found under samples/models/"
 
 if [ "$CHECK" = 1 ]; then
-  bad=0
   for f in "${built[@]}"; do
     rel="samples/src/main/resources/samples/$f"
     if [ ! -f "$DEST/$f" ]; then
@@ -85,8 +85,12 @@ if [ "$CHECK" = 1 ]; then
       echo "samples/build.sh --check: differs: $rel" >&2; bad=1
     fi
   done
-  [ "$bad" = 0 ] || die "sample binaries are stale (or another clang than the one that built them, see above): run samples/build.sh and commit the result"
-  echo "samples/build.sh --check: ${#built[@]} binaries up to date"
+  if [ "$bad" = 0 ]; then
+    echo "samples/build.sh --check: ${#built[@]} binaries up to date"
+  else
+    echo "samples/build.sh: sample binaries are stale (or built by another clang than $CLANG):" \
+         "run samples/build.sh and commit the result" >&2
+  fi
 else
   for f in "${built[@]}"; do
     mkdir -p "$(dirname "$DEST/$f")"
@@ -95,6 +99,9 @@ else
   done
 fi
 
+status=0
 if [ -f "$HERE/hostile/build.sh" ]; then
-  bash "$HERE/hostile/build.sh" "$@"
+  bash "$HERE/hostile/build.sh" "$@" || status=1
 fi
+[ "$CHECK" = 1 ] && [ "$bad" != 0 ] && exit 1
+exit "$status"

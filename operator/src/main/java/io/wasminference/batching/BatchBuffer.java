@@ -1,0 +1,44 @@
+package io.wasminference.batching;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records waiting for their wasm call, with the time each arrived. Not thread-safe: owned by one operator
+ * instance and only touched from its mailbox thread.
+ */
+public final class BatchBuffer<T> {
+    /** A buffered element and when it arrived ({@link System#nanoTime()}). */
+    public record Entry<T>(T element, long arrivedNanos) {}
+
+    private List<Entry<T>> entries = new ArrayList<>();
+    private long generation;
+
+    public void add(T element, long arrivedNanos) {
+        entries.add(new Entry<>(element, arrivedNanos));
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    public boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    /**
+     * Identifies the current batch: it changes at every {@link #drain()}, so a timer registered for an earlier
+     * batch can tell it is stale.
+     */
+    public long generation() {
+        return generation;
+    }
+
+    /** Removes and returns everything buffered, oldest first. */
+    public List<Entry<T>> drain() {
+        List<Entry<T>> out = entries;
+        entries = new ArrayList<>(Math.max(16, out.size()));
+        generation++;
+        return out;
+    }
+}

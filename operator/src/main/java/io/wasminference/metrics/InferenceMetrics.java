@@ -1,0 +1,121 @@
+package io.wasminference.metrics;
+
+import io.wasminference.errors.ErrorKind;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The inference operator's metrics, registered under the subtask's operator group in a {@value #GROUP} subgroup.
+ * Names are constants here and documented in docs/operator.md; the hot path calls the {@code record*} methods.
+ */
+public final class InferenceMetrics {
+    public static final String GROUP = "wasmInference";
+
+    public static final String RECORDS_IN = "recordsIn";
+    public static final String PREDICTIONS_OUT = "predictionsOut";
+    public static final String DEAD_LETTERS = "deadLetters";
+    public static final String BATCHES = "batches";
+    public static final String FAILED_BATCHES = "failedBatches";
+    public static final String TRAPS = "traps";
+    public static final String TIMEOUTS = "timeouts";
+    public static final String OUT_OF_MEMORY = "outOfMemory";
+    public static final String PROTOCOL_ERRORS = "protocolErrors";
+    public static final String INVALID_INPUTS = "invalidInputs";
+    public static final String INSTANCE_RESTARTS = "instanceRestarts";
+    public static final String BATCH_SIZE = "batchSize";
+    public static final String BATCH_LATENCY_MICROS = "batchLatencyMicros";
+    public static final String RECORD_LATENCY_MICROS = "recordLatencyMicros";
+    public static final String QUEUE_WAIT_MICROS = "queueWaitMicros";
+    public static final String MODEL_VERSION = "modelVersion";
+    public static final String MODEL_SHA256 = "modelSha256";
+    public static final String WASM_MEMORY_BYTES = "wasmMemoryBytes";
+    public static final String MODEL_LOAD_MILLIS = "modelLoadMillis";
+
+    private static final int HISTOGRAM_WINDOW = 1024;
+
+    private final Counter recordsIn;
+    private final Counter predictionsOut;
+    private final Counter deadLetters;
+    private final Counter batches;
+    private final Counter failedBatches;
+    private final Counter traps;
+    private final Counter timeouts;
+    private final Counter outOfMemory;
+    private final Counter protocolErrors;
+    private final Counter invalidInputs;
+    private final Histogram batchSize;
+    private final Histogram batchLatency;
+    private final Histogram recordLatency;
+    private final Histogram queueWait;
+
+    /**
+     * @param parent the operator's metric group
+     * @param modelVersion current {@code name:version}
+     * @param modelSha256 current sha256
+     * @param wasmMemoryBytes current size of the instance's linear memory
+     * @param restarts instance restarts so far
+     * @param modelLoadMillis how long loading and compiling the model took
+     */
+    public InferenceMetrics(MetricGroup parent, Supplier<String> modelVersion, Supplier<String> modelSha256,
+            LongSupplier wasmMemoryBytes, LongSupplier restarts, long modelLoadMillis) {
+        MetricGroup g = parent.addGroup(GROUP);
+        recordsIn = g.counter(RECORDS_IN);
+        predictionsOut = g.counter(PREDICTIONS_OUT);
+        deadLetters = g.counter(DEAD_LETTERS);
+        batches = g.counter(BATCHES);
+        failedBatches = g.counter(FAILED_BATCHES);
+        traps = g.counter(TRAPS);
+        timeouts = g.counter(TIMEOUTS);
+        outOfMemory = g.counter(OUT_OF_MEMORY);
+        protocolErrors = g.counter(PROTOCOL_ERRORS);
+        invalidInputs = g.counter(INVALID_INPUTS);
+        batchSize = g.histogram(BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        batchLatency = g.histogram(BATCH_LATENCY_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        recordLatency = g.histogram(RECORD_LATENCY_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        queueWait = g.histogram(QUEUE_WAIT_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+        g.gauge(MODEL_VERSION, modelVersion::get);
+        g.gauge(MODEL_SHA256, modelSha256::get);
+        g.gauge(WASM_MEMORY_BYTES, wasmMemoryBytes::getAsLong);
+        g.gauge(INSTANCE_RESTARTS, restarts::getAsLong);
+        g.gauge(MODEL_LOAD_MILLIS, () -> modelLoadMillis);
+    }
+
+    public void recordIn() {
+        recordsIn.inc();
+    }
+
+    public void recordPrediction(long queueMicros, long inferenceMicros) {
+        predictionsOut.inc();
+        queueWait.update(queueMicros);
+        recordLatency.update(queueMicros + inferenceMicros);
+    }
+
+    public void recordDeadLetter() {
+        deadLetters.inc();
+    }
+
+    /** A wasm call of {@code size} records that took {@code micros}. */
+    public void recordBatch(int size, long micros) {
+        batches.inc();
+        batchSize.update(size);
+        batchLatency.update(micros);
+    }
+
+    /** A failed wasm call, by kind. */
+    public void recordFailure(ErrorKind kind) {
+        failedBatches.inc();
+        switch (kind) {
+            case TRAP -> traps.inc();
+            case TIMEOUT -> timeouts.inc();
+            case OUT_OF_MEMORY -> outOfMemory.inc();
+            case PROTOCOL -> protocolErrors.inc();
+            case INVALID_INPUT -> invalidInputs.inc();
+            case REFUSED -> { }
+        }
+    }
+}

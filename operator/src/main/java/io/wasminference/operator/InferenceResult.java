@@ -1,0 +1,27 @@
+package io.wasminference.operator;
+
+import io.wasminference.record.DeadLetter;
+import io.wasminference.record.Prediction;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/** What {@link WasmInference#apply} returns: the predictions and the dead letters of the same operator. */
+public final class InferenceResult {
+    private final SingleOutputStreamOperator<Prediction> predictions;
+    private final DataStream<DeadLetter> deadLetters;
+
+    InferenceResult(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetter> deadLetters) {
+        this.predictions = predictions;
+        this.deadLetters = deadLetters;
+    }
+
+    /** One prediction per successfully inferred record, in the operator's output (uid and name settable). */
+    public SingleOutputStreamOperator<Prediction> predictions() {
+        return predictions;
+    }
+
+    /** Records that produced no prediction, each with the reason. */
+    public DataStream<DeadLetter> deadLetters() {
+        return deadLetters;
+    }
+}

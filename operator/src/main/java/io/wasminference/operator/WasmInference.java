@@ -1,0 +1,129 @@
+package io.wasminference.operator;
+
+import io.wasminference.batching.BatchPolicy;
+import io.wasminference.model.ModelRef;
+import io.wasminference.record.DeadLetter;
+import io.wasminference.record.InferenceRequest;
+import io.wasminference.record.Prediction;
+import io.wasminference.record.RecordTypeInfos;
+import io.wasminference.runtime.SandboxLimits;
+import org.apache.flink.annotation.PublicEvolving;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.OutputTag;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Adds sandboxed wasm inference to a DataStream job.
+ *
+ * <pre>{@code
+ * InferenceResult result = WasmInference.model(ModelRef.of("s3://models/fashion-lenet5.wasm"))
+ *         .batchSize(64)
+ *         .maxBatchDelay(Duration.ofMillis(10))
+ *         .callTimeout(Duration.ofSeconds(2))
+ *         .memoryLimitBytes(64 << 20)
+ *         .onError(ErrorPolicy.DEAD_LETTER)
+ *         .apply(requests);
+ * result.predictions().sinkTo(...);
+ * result.deadLetters().sinkTo(...);
+ * }</pre>
+ *
+ * Every parallel subtask holds one sandboxed instance of the model; records are micro-batched per subtask. The
+ * served model version is checkpointed: a job restored from a checkpoint or savepoint serves the same bytes.
+ */
+@PublicEvolving
+public final class WasmInference {
+    /** Operator name and default uid prefix. */
+    public static final String OPERATOR_NAME = "wasm-inference";
+
+    private final ModelRef model;
+    private SandboxLimits limits = SandboxLimits.defaults();
+    private int batchSize = BatchPolicy.defaults().maxSize();
+    private Duration maxBatchDelay = BatchPolicy.defaults().maxDelay();
+    private ErrorPolicy errorPolicy = ErrorPolicy.DEAD_LETTER;
+    private int topK = 5;
+    private int circuitBreakerThreshold = 1000;
+    private String uid = OPERATOR_NAME;
+
+    private WasmInference(ModelRef model) {
+        this.model = Objects.requireNonNull(model, "model");
+    }
+
+    /** Starts a builder for the model at {@code model} (served unless a checkpoint says otherwise). */
+    public static WasmInference model(ModelRef model) {
+        return new WasmInference(model);
+    }
+
+    /** Most records per wasm call (capped by the model's declared max batch). Default 64. */
+    public WasmInference batchSize(int size) {
+        this.batchSize = size;
+        return this;
+    }
+
+    /** Longest a record waits for others to share its call. Default 10 ms. */
+    public WasmInference maxBatchDelay(Duration delay) {
+        this.maxBatchDelay = delay;
+        return this;
+    }
+
+    /** Wall-clock deadline of one wasm call. Default 10 s. */
+    public WasmInference callTimeout(Duration timeout) {
+        this.limits = limits.withCallTimeout(timeout);
+        return this;
+    }
+
+    /** Cap on each instance's linear memory (native memory, outside the heap). Default 256 MiB. */
+    public WasmInference memoryLimitBytes(long bytes) {
+        this.limits = limits.withMemoryLimitBytes(bytes);
+        return this;
+    }
+
+    /** All sandbox limits at once. */
+    public WasmInference limits(SandboxLimits sandboxLimits) {
+        this.limits = Objects.requireNonNull(sandboxLimits, "limits");
+        return this;
+    }
+
+    /** What to do when the model fails on a record. Default {@link ErrorPolicy#DEAD_LETTER}. */
+    public WasmInference onError(ErrorPolicy policy) {
+        this.errorPolicy = Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
+    /** Classes per classifier prediction. Default 5. */
+    public WasmInference topK(int k) {
+        this.topK = k;
+        return this;
+    }
+
+    /** Model failures in a row after which the task fails (with {@link ErrorPolicy#DEAD_LETTER}). Default 1000. */
+    public WasmInference circuitBreakerThreshold(int records) {
+        this.circuitBreakerThreshold = records;
+        return this;
+    }
+
+    /** Operator uid, needed to restore its state from a savepoint. Default {@value #OPERATOR_NAME}. */
+    public WasmInference uid(String operatorUid) {
+        this.uid = Objects.requireNonNull(operatorUid, "uid");
+        return this;
+    }
+
+    /** The validated configuration. */
+    public InferenceConfig config() {
+        return new InferenceConfig(model, limits, new BatchPolicy(batchSize, maxBatchDelay), errorPolicy, topK,
+                circuitBreakerThreshold);
+    }
+
+    /** Wires the operator after {@code input}. */
+    public InferenceResult apply(DataStream<InferenceRequest> input) {
+        InferenceConfig config = config();
+        OutputTag<DeadLetter> tag = new OutputTag<>(uid + "-dead-letters", RecordTypeInfos.DEAD_LETTER);
+        WasmInferenceOperator operator = new WasmInferenceOperator(new WasmInferenceFunction(config), tag);
+        SingleOutputStreamOperator<Prediction> predictions = input
+                .transform(OPERATOR_NAME + " " + model, RecordTypeInfos.PREDICTION, operator)
+                .uid(uid);
+        return new InferenceResult(predictions, predictions.getSideOutput(tag));
+    }
+}

@@ -1,0 +1,285 @@
+package io.wasminference.operator;
+
+import io.wasminference.abi.ModelKind;
+import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.TensorSpec;
+import io.wasminference.batching.BatchBuffer;
+import io.wasminference.errors.ErrorKind;
+import io.wasminference.errors.WasmInferenceException;
+import io.wasminference.metrics.InferenceMetrics;
+import io.wasminference.model.ModelRef;
+import io.wasminference.model.ModelVersion;
+import io.wasminference.record.ClassScore;
+import io.wasminference.record.DeadLetter;
+import io.wasminference.record.InferenceRequest;
+import io.wasminference.record.Prediction;
+import io.wasminference.runtime.ModelInstance;
+import io.wasminference.runtime.SamplesWriter;
+import io.wasminference.runtime.WasmModel;
+import io.wasminference.tensor.Tensor;
+import io.wasminference.tensor.TopK;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Holds one sandboxed instance of the model per parallel subtask (so one per task slot): created in
+ * {@link #open(OpenContext)}, disposed in {@link #close()}. Checkpoints which model it serves (name, version,
+ * sha256, location) and, when restored, serves exactly that model again, whatever default is configured.
+ *
+ * <p>Used on its own as a {@code map}, it runs one record per wasm call and fails the task on any error. Wrapped
+ * by {@link WasmInference#apply} it micro-batches records across one wasm call and routes failures to a
+ * dead-letter output; that is the intended use.
+ */
+public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Prediction>
+        implements CheckpointedFunction {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(WasmInferenceFunction.class);
+
+    static final String STATE_NAME = "wasm-inference-model-version";
+
+    private final InferenceConfig config;
+
+    private transient ListState<byte[]> versionState;
+    private transient ModelVersion restored;
+    private transient WasmModel model;
+    private transient ModelInstance instance;
+    private transient ModelVersion serving;
+    private transient InferenceMetrics metrics;
+    private transient int consecutiveFailures;
+
+    public WasmInferenceFunction(InferenceConfig config) {
+        this.config = config;
+    }
+
+    public InferenceConfig config() {
+        return config;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) throws Exception {
+        versionState = context.getOperatorStateStore().getUnionListState(
+                new ListStateDescriptor<>(STATE_NAME, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+        if (context.isRestored()) {
+            Set<ModelVersion> versions = new LinkedHashSet<>();
+            for (byte[] entry : versionState.get()) {
+                versions.add(ModelVersion.fromBytes(entry));
+            }
+            if (versions.size() > 1) {
+                LOG.warn("Checkpoint holds several model versions {}; serving the last", versions);
+            }
+            restored = versions.stream().reduce((a, b) -> b).orElse(null);
+        }
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        ModelRef ref = restored != null ? restored.ref() : config.model();
+        long start = System.nanoTime();
+        byte[] bytes;
+        try {
+            bytes = ref.load();
+        } catch (WasmInferenceException e) {
+            if (restored != null) {
+                throw new IllegalStateException("this job was restored serving model " + restored.id()
+                        + " (sha256 " + restored.sha256() + "), but that version cannot be loaded from "
+                        + restored.location() + ": " + e.getMessage() + ". The operator never switches models "
+                        + "silently: put that exact file back at " + restored.location()
+                        + ", or start the job without this checkpoint/savepoint to serve " + config.model() + ".", e);
+            }
+            throw e;
+        }
+        model = WasmModel.load(bytes, config.limits());
+        ModelMetadata meta = model.metadata();
+        serving = new ModelVersion(meta.name(), meta.version(), model.sha256(), ref.location());
+        if (restored != null && !(restored.name().equals(meta.name()) && restored.version().equals(meta.version()))) {
+            throw new IllegalStateException("restored model " + restored.id() + " but " + ref.location()
+                    + " now holds " + meta.id() + " with the same sha256; this cannot happen unless metadata parsing "
+                    + "changed between releases");
+        }
+        instance = model.newInstance();
+        long loadMillis = (System.nanoTime() - start) / 1_000_000;
+        metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(), () -> serving.id(),
+                () -> serving.sha256(), () -> instance == null ? 0 : instance.memoryBytes(),
+                () -> instance == null ? 0 : instance.restarts(), loadMillis);
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        if (restored != null && !config.model().location().equals(restored.location())) {
+            LOG.info("Subtask {}: serving {} restored from the checkpoint; the configured model {} is not used",
+                    subtask, serving, config.model());
+        } else {
+            LOG.info("Subtask {}: serving {} (loaded in {} ms)", subtask, serving, loadMillis);
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) throws Exception {
+        versionState.update(List.of(serving.toBytes()));
+    }
+
+    /** Runs one record; any failure fails the task. Use {@link WasmInference#apply} for batching and dead letters. */
+    @Override
+    public Prediction map(InferenceRequest request) {
+        Outcome o = infer(List.of(new BatchBuffer.Entry<>(request, System.nanoTime()))).get(0);
+        if (o.deadLetter() != null) {
+            throw new IllegalStateException("inference failed for record '" + request.id() + "' ("
+                    + o.deadLetter().errorKind() + "): " + o.deadLetter().reason());
+        }
+        return o.prediction();
+    }
+
+    /** The model's declared largest batch. */
+    public int modelMaxBatch() {
+        return model.metadata().maxBatch();
+    }
+
+    /** The version this subtask serves. */
+    public ModelVersion serving() {
+        return serving;
+    }
+
+    /**
+     * Runs a batch of buffered requests, one outcome per request in the same order. Requests that do not fit the
+     * model become dead letters at once; if the wasm call fails, the batch is retried record by record (on a
+     * fresh instance) to isolate the records that cause it.
+     */
+    public List<Outcome> infer(List<BatchBuffer.Entry<InferenceRequest>> entries) {
+        long flushNanos = System.nanoTime();
+        Outcome[] outcomes = new Outcome[entries.size()];
+        List<Integer> valid = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            metrics.recordIn();
+            InferenceRequest r = entries.get(i).element();
+            String problem = validate(r);
+            if (problem != null) {
+                metrics.recordFailure(ErrorKind.INVALID_INPUT);
+                outcomes[i] = Outcome.of(deadLetter(r, ErrorKind.INVALID_INPUT.name(), problem));
+            } else {
+                valid.add(i);
+            }
+        }
+        runIsolating(entries, valid, outcomes, flushNanos);
+        return List.of(outcomes);
+    }
+
+    private void runIsolating(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
+            Outcome[] outcomes, long flushNanos) {
+        if (indexes.isEmpty()) {
+            return;
+        }
+        List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
+        for (int i : indexes) {
+            inputs.add(entries.get(i).element().inputs());
+        }
+        long start = System.nanoTime();
+        List<Tensor> outputs;
+        try {
+            outputs = instance.run(indexes.size(), new SamplesWriter(inputs));
+        } catch (WasmInferenceException e) {
+            metrics.recordFailure(e.kind());
+            boolean modelFault = e.kind() != ErrorKind.INVALID_INPUT;
+            if (modelFault && config.errorPolicy() == ErrorPolicy.FAIL) {
+                throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + indexes.size()
+                        + " (error policy FAIL): " + e.getMessage(), e);
+            }
+            if (indexes.size() > 1) {
+                LOG.debug("Batch of {} failed ({}); retrying record by record", indexes.size(), e.kind());
+                for (int i : indexes) {
+                    runIsolating(entries, List.of(i), outcomes, flushNanos);
+                }
+                return;
+            }
+            int i = indexes.get(0);
+            outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), e.kind().name(), e.getMessage()));
+            if (modelFault && ++consecutiveFailures >= config.circuitBreakerThreshold()) {
+                throw new IllegalStateException("circuit breaker open: model " + serving.id() + " failed on "
+                        + consecutiveFailures + " records in a row, the last with " + e.kind() + ": " + e.getMessage()
+                        + ". Failing the task so Flink's restart strategy applies; if the model is broken, deploy a "
+                        + "fixed version, otherwise raise circuitBreakerThreshold.", e);
+            }
+            return;
+        }
+        long micros = (System.nanoTime() - start) / 1000;
+        consecutiveFailures = 0;
+        metrics.recordBatch(indexes.size(), micros);
+        for (int b = 0; b < indexes.size(); b++) {
+            int i = indexes.get(b);
+            BatchBuffer.Entry<InferenceRequest> entry = entries.get(i);
+            long queueMicros = Math.max(0, (flushNanos - entry.arrivedNanos()) / 1000);
+            outcomes[i] = Outcome.of(prediction(entry.element(), outputs, b, indexes.size(), queueMicros, micros));
+            metrics.recordPrediction(queueMicros, micros);
+        }
+    }
+
+    private Prediction prediction(InferenceRequest r, List<Tensor> outputs, int sample, int batchSize,
+            long queueMicros, long inferenceMicros) {
+        ModelMetadata meta = model.metadata();
+        Map<String, Tensor> named = new HashMap<>();
+        for (int o = 0; o < outputs.size(); o++) {
+            named.put(meta.outputs().get(o).name(), outputs.get(o).sample(sample));
+        }
+        List<ClassScore> top = new ArrayList<>();
+        if (meta.kind() == ModelKind.CLASSIFIER && config.topK() > 0) {
+            for (TopK.Entry e : TopK.of(named.get(meta.outputs().get(0).name()), config.topK())) {
+                top.add(new ClassScore(e.index(), meta.label(e.index()), e.probability()));
+            }
+        }
+        return new Prediction(r.id(), r.key(), r.headers(), named, top, serving.name(), serving.version(), batchSize,
+                queueMicros, inferenceMicros);
+    }
+
+    private DeadLetter deadLetter(InferenceRequest r, String kind, String reason) {
+        metrics.recordDeadLetter();
+        return DeadLetter.of(r, kind, reason, serving.name(), serving.version());
+    }
+
+    /** Null when the request fits the model, otherwise what is wrong with it. */
+    private String validate(InferenceRequest r) {
+        ModelMetadata meta = model.metadata();
+        for (TensorSpec spec : meta.inputs()) {
+            Tensor t = r.inputs().get(spec.name());
+            if (t == null) {
+                return "input '" + spec.name() + "' (" + spec + ") is missing; model " + meta.id() + " takes "
+                        + meta.inputs();
+            }
+            if (t.dtype() != spec.dtype() || t.elementCount() != spec.shape().elementCount()) {
+                return "input '" + spec.name() + "' is " + t + " but model " + meta.id() + " expects " + spec.dtype()
+                        + " of shape " + spec.shape() + " per record; records of this shape cannot share its batch";
+            }
+        }
+        if (r.inputs().size() != meta.inputs().size()) {
+            Set<String> extra = new LinkedHashSet<>(r.inputs().keySet());
+            meta.inputs().forEach(s -> extra.remove(s.name()));
+            return "unknown inputs " + extra + "; model " + meta.id() + " takes " + meta.inputs();
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (instance != null) {
+                instance.close();
+            }
+        } finally {
+            instance = null;
+            if (model != null) {
+                model.close();
+                model = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+package io.wasminference.record;
+
+import java.io.Serializable;
+
+/**
+ * One of the top-k classes of a classifier's prediction.
+ *
+ * @param index class index in the score vector
+ * @param label the label the model's metadata gives it (or the index as text)
+ * @param probability softmax of the scores
+ */
+public record ClassScore(int index, String label, float probability) implements Serializable {}
