@@ -122,7 +122,7 @@ public final class WasmInference {
         OutputTag<DeadLetter> tag = new OutputTag<>(uid + "-dead-letters", RecordTypeInfos.DEAD_LETTER);
         WasmInferenceOperator operator = new WasmInferenceOperator(new WasmInferenceFunction(config), tag);
         SingleOutputStreamOperator<Prediction> predictions = input
-                .transform(OPERATOR_NAME + " " + model, RecordTypeInfos.PREDICTION, operator)
+                .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION, operator)
                 .uid(uid);
         return new InferenceResult(predictions, predictions.getSideOutput(tag));
     }
