@@ -22,6 +22,10 @@ public final class Main {
             return switch (args[0]) {
                 case "inspect" -> InspectCommand.run(args, out);
                 case "predict" -> PredictCommand.run(args, out);
+                case "run" -> RunCommand.run(args, out);
+                case "demo" -> DemoCommand.run(args, out);
+                case "produce" -> ProduceCommand.run(args, out);
+                case "consume" -> ConsumeCommand.run(args, out);
                 default -> throw new Args.UsageException("unknown command '" + args[0] + "'");
             };
         } catch (Args.UsageException e) {
@@ -37,7 +41,11 @@ public final class Main {
 
     static String usage() {
         return "usage: java -jar wasm-inference-jobs.jar COMMAND ...\n\n"
+                + "  " + DemoCommand.USAGE + "\n"
+                + "  " + RunCommand.USAGE + "\n"
                 + "  " + InspectCommand.USAGE + "\n"
-                + "  " + PredictCommand.USAGE + "\n";
+                + "  " + PredictCommand.USAGE + "\n"
+                + "  " + ProduceCommand.USAGE + "\n"
+                + "  " + ConsumeCommand.USAGE + "\n";
     }
 }

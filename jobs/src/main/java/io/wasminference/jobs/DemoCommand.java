@@ -1,0 +1,254 @@
+package io.wasminference.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wasminference.format.BinaryTensorCodec;
+import io.wasminference.jobs.cli.Args;
+import io.wasminference.jobs.cli.JsonLines;
+import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.kafka.EmbeddedKafka;
+import io.wasminference.jobs.kafka.InferenceJob;
+import io.wasminference.jobs.kafka.JobOptions;
+import io.wasminference.jobs.kafka.KafkaTools;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code demo}: the whole pipeline on one machine. Starts an embedded KRaft broker (unless {@code --bootstrap}),
+ * feeds a sample test set plus a few malformed records into the input topic, runs the same job as production on a
+ * local Flink MiniCluster, reads the committed output and prints a report. Leaves nothing running.
+ */
+final class DemoCommand {
+    static final String USAGE = "demo [--model sample:NAME] [--bootstrap HOST:PORT] [--parallelism N] [--batch-size N]\n"
+            + "    End-to-end demo: embedded Kafka (or --bootstrap), the sample test set in, the inference job on a\n"
+            + "    local Flink, predictions and dead letters out, then accuracy, throughput and latency.";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The demo's --max-record-bytes: small enough that an oversized record still fits Kafka's 1 MB default. */
+    private static final int OVERSIZED_LIMIT = 256 << 10;
+
+    private DemoCommand() {}
+
+    static int run(String[] argv, PrintStream out) throws Exception {
+        Args args = Args.parse(argv, 1, Set.of("model", "bootstrap", "parallelism", "batch-size", "limit"),
+                Set.of());
+        String model = args.get("model", "sample:fashion-lenet5");
+        if (!model.startsWith(Locations.SAMPLE)) {
+            throw new Args.UsageException("the demo uses a bundled model and its test set: --model sample:NAME");
+        }
+        EmbeddedKafka embedded = null;
+        String bootstrap = args.get("bootstrap", null);
+        try {
+            if (bootstrap == null) {
+                out.print("starting an embedded Kafka broker (KRaft) ... ");
+                out.flush();
+                embedded = EmbeddedKafka.start();
+                bootstrap = embedded.bootstrapServers();
+                out.println(bootstrap);
+            }
+            return runDemo(out, bootstrap, model, args);
+        } finally {
+            if (embedded != null) {
+                embedded.close();
+            }
+        }
+    }
+
+    private static int runDemo(PrintStream out, String bootstrap, String model, Args args) throws Exception {
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        String in = "wasm-inference-demo-" + run + "-requests";
+        String predictions = "wasm-inference-demo-" + run + "-predictions";
+        String dead = "wasm-inference-demo-" + run + "-dead-letters";
+        KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(in, 4, predictions, 4, dead, 1));
+
+        // 1. the test set, with labels kept aside to score the predictions
+        List<String> lines = JsonLines.read(Locations.dataset(model));
+        int limit = args.intValue("limit", lines.size());
+        Map<String, Integer> labels = new HashMap<>();
+        List<byte[]> malformed = malformedRecords();
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties())) {
+            int n = 0;
+            for (String line : lines) {
+                if (line.isBlank() || n++ >= limit) {
+                    continue;
+                }
+                JsonNode node = JSON.readTree(line);
+                String id = node.path("id").asText();
+                labels.put(id, node.path("label").asInt());
+                sends.add(producer.send(new ProducerRecord<>(in, id.getBytes(StandardCharsets.UTF_8),
+                        line.getBytes(StandardCharsets.UTF_8))));
+            }
+            for (byte[] bad : malformed) {
+                sends.add(producer.send(new ProducerRecord<>(in, null, bad)));
+            }
+            producer.flush();
+            for (java.util.concurrent.Future<?> f : sends) {
+                f.get(); // fail loudly if the broker refused a record
+            }
+        }
+        int total = labels.size() + malformed.size();
+        out.printf(Locale.ROOT, "produced %d records to %s (%d test samples of %s, %d malformed on purpose)%n",
+                total, in, labels.size(), model, malformed.size());
+
+        // 2. the production job, bounded to what was just produced, on a local MiniCluster
+        JobOptions options = JobOptions.parse(new String[] {
+            "--bootstrap", bootstrap, "--input-topic", in, "--output-topic", predictions, "--dead-letter-topic", dead,
+            "--model", Locations.model(model).location(), "--group-id", "wasm-inference-demo-" + run,
+            "--parallelism", args.get("parallelism", "2"), "--batch-size", args.get("batch-size", "64"),
+            "--checkpoint-ms", "1000", "--bounded", "true", "--include-outputs", "false",
+            "--max-record-bytes", Integer.toString(OVERSIZED_LIMIT)}, 0);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options);
+        long start = System.nanoTime();
+        JobClient job = env.executeAsync("wasm-inference demo");
+        out.printf(Locale.ROOT, "running the inference job on a local Flink (parallelism %s, exactly-once, "
+                + "checkpoints every 1 s)%n", args.get("parallelism", "2"));
+
+        // 3. read the committed output while the job runs
+        Results results = new Results(labels);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(bootstrap, new Properties())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (String topic : List.of(predictions, dead)) {
+                consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            boolean finished = false;
+            long finishedAt = 0;
+            int shown = -1;
+            while (results.count() < total && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(250))) {
+                    results.add(r, r.topic().equals(dead));
+                }
+                if (results.count() != shown) {
+                    shown = results.count();
+                    progress(out, shown, total);
+                }
+                if (!finished && job.getJobExecutionResult().isDone()) {
+                    finished = true;
+                    finishedAt = System.nanoTime();
+                }
+                if (finished && System.nanoTime() - finishedAt > TimeUnit.SECONDS.toNanos(5)) {
+                    break; // the job is done and nothing more arrives
+                }
+            }
+            out.println();
+        }
+        double seconds = (results.lastArrivalNanos - start) / 1e9;
+        job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+
+        // 4. the report
+        out.println();
+        out.println("report");
+        out.printf(Locale.ROOT, "  model            %s%n", String.join(", ", results.models));
+        out.printf(Locale.ROOT, "  records in       %d%n", total);
+        out.printf(Locale.ROOT, "  predictions      %d%n", results.predictions);
+        out.printf(Locale.ROOT, "  dead letters     %d  %s%n", results.deadLetters, results.deadKinds);
+        out.printf(Locale.ROOT, "  accuracy         %d / %d = %.4f%n", results.correct, results.scored,
+                results.scored == 0 ? 0.0 : (double) results.correct / results.scored);
+        out.printf(Locale.ROOT, "  throughput       %.0f records/s end to end (%.1f s from job start to the last "
+                + "committed record, including Flink start-up)%n", total / seconds, seconds);
+        out.printf(Locale.ROOT, "  latency          in the operator p50 %.2f ms, p99 %.2f ms per record (batch queue + "
+                + "wasm call; the whole test set was waiting as a backlog, and exactly-once output becomes visible "
+                + "at the next checkpoint)%n",
+                percentile(results.operatorMicros, 50) / 1000.0, percentile(results.operatorMicros, 99) / 1000.0);
+        out.printf(Locale.ROOT, "  topics           %s -> %s, %s%n", in, predictions, dead);
+        boolean complete = results.count() == total;
+        out.println(complete ? "  every input produced exactly one prediction or dead letter"
+                : "  MISSING: " + (total - results.count()) + " inputs produced nothing");
+        return complete ? 0 : 1;
+    }
+
+    /** Six kinds of bad input; each must end in the dead-letter topic with a reason. */
+    static List<byte[]> malformedRecords() {
+        byte[] truncated = Arrays.copyOf(BinaryTensorCodec.encode("truncated",
+                Map.of("image", io.wasminference.tensor.Tensor.wrap(io.wasminference.abi.DType.U8,
+                        new int[] {28, 28}, new byte[784]))), 100);
+        return List.of(
+                "{\"id\": \"bad-json\", \"data\": [1, 2,".getBytes(StandardCharsets.UTF_8),
+                "{\"id\": \"bad-shape\", \"shape\": [3], \"data\": [1, 2, 3]}".getBytes(StandardCharsets.UTF_8),
+                "{\"id\": \"bad-value\", \"shape\": [28, 28], \"data\": [NaN]}".getBytes(StandardCharsets.UTF_8),
+                new byte[0],
+                truncated,
+                new byte[OVERSIZED_LIMIT + 1]);
+    }
+
+    private static void progress(PrintStream out, int done, int total) {
+        int width = 40;
+        int filled = total == 0 ? width : (int) ((long) done * width / total);
+        out.printf(Locale.ROOT, "\r  [%s%s] %d / %d", "#".repeat(filled), ".".repeat(width - filled), done, total);
+        out.flush();
+    }
+
+    private static double percentile(List<Long> values, int p) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    /** What came out of the job. */
+    private static final class Results {
+        final Map<String, Integer> labels;
+        final java.util.Set<String> models = new java.util.TreeSet<>();
+        final Map<String, Integer> deadKinds = new TreeMap<>();
+        final List<Long> operatorMicros = new ArrayList<>();
+        int predictions;
+        int deadLetters;
+        int scored;
+        int correct;
+        long lastArrivalNanos = System.nanoTime();
+
+        Results(Map<String, Integer> labels) {
+            this.labels = labels;
+        }
+
+        int count() {
+            return predictions + deadLetters;
+        }
+
+        void add(ConsumerRecord<byte[], byte[]> r, boolean dead) throws Exception {
+            lastArrivalNanos = System.nanoTime();
+            JsonNode n = JSON.readTree(r.value());
+            if (dead) {
+                deadLetters++;
+                deadKinds.merge(n.path("error").path("kind").asText(), 1, Integer::sum);
+                return;
+            }
+            predictions++;
+            models.add(n.path("model").path("name").asText() + ":" + n.path("model").path("version").asText());
+            operatorMicros.add(n.path("latency_us").path("queue").asLong()
+                    + n.path("latency_us").path("inference").asLong());
+            Integer label = labels.get(n.path("id").asText());
+            if (label != null) {
+                scored++;
+                if (n.path("top_k").path(0).path("index").asInt(-1) == label) {
+                    correct++;
+                }
+            }
+        }
+    }
+}

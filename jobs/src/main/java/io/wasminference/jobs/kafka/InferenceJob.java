@@ -1,0 +1,125 @@
+package io.wasminference.jobs.kafka;
+
+import io.wasminference.operator.InferenceResult;
+import io.wasminference.operator.WasmInference;
+import io.wasminference.record.DeadLetter;
+import io.wasminference.record.InferenceRequest;
+import io.wasminference.record.Prediction;
+import io.wasminference.record.RecordTypeInfos;
+import io.wasminference.runtime.SandboxLimits;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
+
+/**
+ * The main job: Kafka source, decode, sandboxed inference, encode, Kafka sinks (predictions and dead letters),
+ * exactly-once by default. The same code runs under {@code java -jar} (a local MiniCluster) and {@code flink run}.
+ */
+public final class InferenceJob {
+    static final OutputTag<DeadLetter> UNDECODABLE = new OutputTag<>("undecodable", RecordTypeInfos.DEAD_LETTER);
+
+    private InferenceJob() {}
+
+    /** Builds the job on {@code env}. */
+    public static void build(StreamExecutionEnvironment env, JobOptions o) {
+        build(env, o, UnaryOperator.identity());
+    }
+
+    /**
+     * Builds the job; {@code tap} sees the predictions between the operator and the sink (tests inject failures
+     * there; monitoring code could count).
+     */
+    public static void build(StreamExecutionEnvironment env, JobOptions o, UnaryOperator<DataStream<Prediction>> tap) {
+        env.setParallelism(o.integer("parallelism"));
+        if (o.integer("checkpoint-ms") > 0) {
+            env.enableCheckpointing(o.integer("checkpoint-ms"));
+        }
+        Properties kafka = o.kafkaProperties();
+
+        Properties sourceProps = new Properties();
+        sourceProps.putAll(kafka);
+        // Upstream producers may be transactional: never read what they aborted.
+        sourceProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        var source = KafkaSource.<Either<InferenceRequest, DeadLetter>>builder()
+                .setBootstrapServers(o.bootstrap())
+                .setTopics(o.inputTopic())
+                .setGroupId(o.groupId())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RequestDeserializer(o.model(), o.format(), o.integer("max-record-bytes")))
+                .setProperties(sourceProps);
+        if (o.flag("bounded")) {
+            source.setBounded(OffsetsInitializer.latest());
+        }
+        SingleOutputStreamOperator<InferenceRequest> requests = env
+                .fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka " + o.inputTopic())
+                .uid("kafka-source")
+                .process(new SplitDecoded())
+                .uid("decode")
+                .name("decode");
+
+        InferenceResult result = WasmInference.model(o.model())
+                .batchSize(o.integer("batch-size"))
+                .maxBatchDelay(Duration.ofMillis(o.integer("max-delay-ms")))
+                .limits(SandboxLimits.defaults()
+                        .withCallTimeout(Duration.ofMillis(o.integer("timeout-ms")))
+                        .withMemoryLimitBytes((long) o.integer("memory-mib") << 20))
+                .topK(o.integer("top-k"))
+                .apply(requests);
+
+        tap.apply(result.predictions())
+                .sinkTo(sink(o, kafka, "predictions", new Serializers.PredictionSerializer(o.outputTopic(),
+                        o.flag("include-outputs"))))
+                .uid("kafka-predictions").name("kafka " + o.outputTopic());
+        requests.getSideOutput(UNDECODABLE)
+                .union(result.deadLetters())
+                .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic())))
+                .uid("kafka-dead-letters").name("kafka " + o.deadLetterTopic());
+    }
+
+    private static <T> KafkaSink<T> sink(JobOptions o, Properties kafka, String name,
+            org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        // The connector's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min).
+        props.putIfAbsent("transaction.timeout.ms", Integer.toString(o.integer("transaction-timeout-ms")));
+        var builder = KafkaSink.<T>builder()
+                .setBootstrapServers(o.bootstrap())
+                .setRecordSerializer(serializer)
+                .setDeliveryGuarantee(o.delivery())
+                .setKafkaProducerConfig(props);
+        if (o.delivery() == DeliveryGuarantee.EXACTLY_ONCE) {
+            builder.setTransactionalIdPrefix(o.groupId() + "-" + name);
+        }
+        return builder.build();
+    }
+
+    /** Routes decoded requests on, undecodable records to the dead-letter side output. */
+    static final class SplitDecoded extends ProcessFunction<Either<InferenceRequest, DeadLetter>, InferenceRequest> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void processElement(Either<InferenceRequest, DeadLetter> value, Context ctx,
+                Collector<InferenceRequest> out) {
+            if (value.isLeft()) {
+                out.collect(value.left());
+            } else {
+                ctx.output(UNDECODABLE, value.right());
+            }
+        }
+    }
+}

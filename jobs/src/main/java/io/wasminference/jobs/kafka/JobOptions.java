@@ -1,0 +1,220 @@
+package io.wasminference.jobs.kafka;
+
+import io.wasminference.format.RecordDecoder;
+import io.wasminference.jobs.cli.Args;
+import io.wasminference.model.ModelRef;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Settings of the Kafka inference job, from {@code --option value} arguments and/or a properties file
+ * ({@code --config FILE}, same keys without the dashes; arguments win). Every {@code kafka.*} key is passed through
+ * to the Kafka source and sinks (e.g. {@code --kafka.security.protocol SASL_SSL}).
+ */
+public final class JobOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** Option names, defaults and help, in the order {@code --help} prints them. */
+    static final List<String[]> OPTIONS = List.of(
+            new String[] {"bootstrap", null, "Kafka bootstrap servers"},
+            new String[] {"input-topic", "wasm-inference-requests", "topic of input records"},
+            new String[] {"output-topic", "wasm-inference-predictions", "topic of predictions"},
+            new String[] {"dead-letter-topic", "wasm-inference-dead-letters", "topic of dead letters"},
+            new String[] {"model", null, "model location: path, classpath:..., s3://..., file://..."},
+            new String[] {"model-sha256", "", "pin the model's content hash (empty: any content)"},
+            new String[] {"group-id", "wasm-inference", "consumer group of the source"},
+            new String[] {"format", "auto", "input format: auto, json or binary"},
+            new String[] {"batch-size", "64", "most records per wasm call"},
+            new String[] {"max-delay-ms", "10", "longest a record waits for a batch"},
+            new String[] {"timeout-ms", "10000", "deadline of one wasm call"},
+            new String[] {"memory-mib", "256", "linear memory cap per instance"},
+            new String[] {"parallelism", "2", "parallelism of the job (one model instance per subtask)"},
+            new String[] {"checkpoint-ms", "2000", "checkpoint interval (exactly-once commits on checkpoints)"},
+            new String[] {"delivery", "exactly-once", "exactly-once, at-least-once or none"},
+            new String[] {"transaction-timeout-ms", "60000",
+                "Kafka transaction timeout; must not exceed the broker's transaction.max.timeout.ms"},
+            new String[] {"max-record-bytes", "4194304", "larger record values are dead-lettered"},
+            new String[] {"top-k", "5", "classes per classifier prediction"},
+            new String[] {"include-outputs", "true", "write the raw output tensors into predictions"},
+            new String[] {"bounded", "false", "stop at the input's end offsets at start (batch-style run)"});
+
+    private final Map<String, String> values;
+    private final Map<String, String> kafka;
+
+    private JobOptions(Map<String, String> values, Map<String, String> kafka) {
+        this.values = values;
+        this.kafka = kafka;
+    }
+
+    /** Parses {@code argv} from index {@code from}; {@code --config FILE} reads a properties file first. */
+    public static JobOptions parse(String[] argv, int from) {
+        Map<String, String> given = new LinkedHashMap<>();
+        Map<String, String> kafka = new LinkedHashMap<>();
+        for (int i = from; i < argv.length; i++) {
+            String a = argv[i];
+            if (!a.startsWith("--")) {
+                throw new Args.UsageException("unexpected argument '" + a + "'");
+            }
+            String key = a.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else {
+                if (i + 1 >= argv.length) {
+                    throw new Args.UsageException("option --" + key + " needs a value");
+                }
+                value = argv[++i];
+            }
+            if (key.equals("config")) {
+                readConfig(Path.of(value), given, kafka);
+            } else {
+                put(key, value, given, kafka);
+            }
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String[] o : OPTIONS) {
+            String v = given.getOrDefault(o[0], o[1]);
+            if (v == null) {
+                throw new Args.UsageException("missing required option --" + o[0] + " (" + o[2] + ")");
+            }
+            values.put(o[0], v);
+        }
+        JobOptions options = new JobOptions(values, kafka);
+        options.validate();
+        return options;
+    }
+
+    private static void readConfig(Path file, Map<String, String> given, Map<String, String> kafka) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new Args.UsageException("cannot read --config " + file + ": " + e.getMessage());
+        }
+        for (String key : p.stringPropertyNames()) {
+            if (!given.containsKey(key)) {
+                put(key, p.getProperty(key), given, kafka);
+            }
+        }
+    }
+
+    private static void put(String key, String value, Map<String, String> given, Map<String, String> kafka) {
+        if (key.startsWith("kafka.")) {
+            kafka.put(key.substring("kafka.".length()), value);
+        } else if (OPTIONS.stream().anyMatch(o -> o[0].equals(key))) {
+            given.put(key, value);
+        } else {
+            throw new Args.UsageException("unknown option --" + key);
+        }
+    }
+
+    private void validate() {
+        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
+                "checkpoint-ms", "transaction-timeout-ms", "max-record-bytes", "top-k")) {
+            integer(k);
+        }
+        delivery();
+        format();
+        if (delivery() == DeliveryGuarantee.EXACTLY_ONCE && integer("checkpoint-ms") <= 0) {
+            throw new Args.UsageException("exactly-once needs checkpoints: set --checkpoint-ms > 0");
+        }
+    }
+
+    public String bootstrap() {
+        return values.get("bootstrap");
+    }
+
+    public String inputTopic() {
+        return values.get("input-topic");
+    }
+
+    public String outputTopic() {
+        return values.get("output-topic");
+    }
+
+    public String deadLetterTopic() {
+        return values.get("dead-letter-topic");
+    }
+
+    public ModelRef model() {
+        ModelRef ref = ModelRef.of(values.get("model"));
+        String sha = values.get("model-sha256");
+        return sha.isEmpty() ? ref : ref.withSha256(sha);
+    }
+
+    public String groupId() {
+        return values.get("group-id");
+    }
+
+    public RecordDecoder.Format format() {
+        try {
+            return RecordDecoder.Format.valueOf(values.get("format").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--format must be auto, json or binary, got '" + values.get("format") + "'");
+        }
+    }
+
+    public DeliveryGuarantee delivery() {
+        return switch (values.get("delivery").toLowerCase(Locale.ROOT)) {
+            case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
+            case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+            case "none" -> DeliveryGuarantee.NONE;
+            default -> throw new Args.UsageException("--delivery must be exactly-once, at-least-once or none, got '"
+                    + values.get("delivery") + "'");
+        };
+    }
+
+    public int integer(String key) {
+        try {
+            return Integer.parseInt(values.get(key));
+        } catch (NumberFormatException e) {
+            throw new Args.UsageException("--" + key + " must be an integer, got '" + values.get(key) + "'");
+        }
+    }
+
+    public boolean flag(String key) {
+        return Boolean.parseBoolean(values.get(key));
+    }
+
+    /** Kafka client properties passed through to the source and the sinks. */
+    public Properties kafkaProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        return p;
+    }
+
+    /** A copy with some options replaced (used by the demo). */
+    public JobOptions with(Map<String, String> overrides) {
+        Map<String, String> v = new LinkedHashMap<>(values);
+        v.putAll(overrides);
+        JobOptions o = new JobOptions(v, kafka);
+        o.validate();
+        return o;
+    }
+
+    /** The options, one per line, for usage texts. */
+    public static String help() {
+        StringBuilder sb = new StringBuilder();
+        for (String[] o : OPTIONS) {
+            sb.append(String.format(Locale.ROOT, "      --%-24s %s%s%n", o[0] + " X", o[2],
+                    o[1] == null ? " (required)" : o[1].isEmpty() ? "" : " (default " + o[1] + ")"));
+        }
+        sb.append(String.format(Locale.ROOT, "      --%-24s %s%n", "config FILE",
+                "read options from a properties file (same keys)"));
+        sb.append(String.format(Locale.ROOT, "      --%-24s %s%n", "kafka.NAME X",
+                "any Kafka client property, e.g. --kafka.security.protocol SASL_SSL"));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,63 @@
+package io.wasminference.jobs.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+
+/** Kafka clients for the command-line tools: topics, a producer and a read_committed consumer. */
+public final class KafkaTools {
+    private KafkaTools() {}
+
+    /** Creates the topics that do not exist yet (replication factor 1 on a one-broker cluster, else 3). */
+    public static void ensureTopics(String bootstrap, Properties extra, Map<String, Integer> partitions)
+            throws Exception {
+        Properties p = new Properties();
+        p.putAll(extra);
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            int brokers = admin.describeCluster().nodes().get().size();
+            short replication = (short) Math.min(3, brokers);
+            for (Map.Entry<String, Integer> e : partitions.entrySet()) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(e.getKey(), e.getValue(), replication))).all().get();
+                } catch (ExecutionException ex) {
+                    if (!(ex.getCause() instanceof TopicExistsException)) {
+                        throw ex;
+                    }
+                }
+            }
+        }
+    }
+
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Properties extra) {
+        Properties p = new Properties();
+        p.putAll(extra);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** A consumer without a group that reads committed records only. */
+    public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Properties extra) {
+        Properties p = new Properties();
+        p.putAll(extra);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+}

@@ -1,0 +1,244 @@
+package io.wasminference.jobs.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wasminference.abi.DType;
+import io.wasminference.format.BinaryTensorCodec;
+import io.wasminference.jobs.cli.JsonLines;
+import io.wasminference.record.Prediction;
+import io.wasminference.tensor.Tensor;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The production job against a real KRaft broker and a Flink MiniCluster; no mocks. */
+@Timeout(300)
+class KafkaInferenceJobITCase {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String MODEL = "classpath:samples/digits-mlp/model.wasm";
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
+            new MiniClusterResourceConfiguration.Builder()
+                    .setNumberTaskManagers(1)
+                    .setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    /** Fails the job once, after {@code after} predictions reached the tap. */
+    static final class FailOnce implements MapFunction<Prediction, Prediction> {
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private final int after;
+        private int seen;
+
+        FailOnce(int after) {
+            this.after = after;
+        }
+
+        @Override
+        public Prediction map(Prediction p) {
+            if (++seen == after && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure after " + after + " predictions");
+            }
+            return p;
+        }
+    }
+
+    @Test
+    void nRecordsInGiveExactlyNPredictionsAcrossAFailure() throws Exception {
+        Topics t = topics();
+        List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
+        int n = 3000;
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+            for (int i = 0; i < n; i++) {
+                JsonNode line = JSON.readTree(testSet.get(i % testSet.size()));
+                ((com.fasterxml.jackson.databind.node.ObjectNode) line).put("id", "r-" + i);
+                producer.send(new ProducerRecord<>(t.in, null, JSON.writeValueAsBytes(line))).get();
+            }
+        }
+        FailOnce.FAILED.set(false);
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        InferenceJob.build(env, options(t, "--checkpoint-ms", "300"), s -> s.map(new FailOnce(1000)).name("fail-once"));
+        env.execute("exactly-once");
+
+        assertThat(FailOnce.FAILED).isTrue();
+        List<JsonNode> predictions = readAll(t.out);
+        assertThat(predictions).hasSize(n);
+        assertThat(predictions.stream().map(p -> p.get("id").asText()).distinct().count()).isEqualTo(n);
+        assertThat(readAll(t.dead)).isEmpty();
+    }
+
+    @Test
+    void malformedRecordsEndInTheDeadLetterTopicAndTheRestAreIntactAndAccurate() throws Exception {
+        Topics t = topics();
+        List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
+        Map<String, Integer> labels = new HashMap<>();
+        Map<String, String> bad = new HashMap<>(); // key -> expected reason fragment
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+            for (String line : testSet) {
+                JsonNode node = JSON.readTree(line);
+                labels.put(node.get("id").asText(), node.get("label").asInt());
+                producer.send(new ProducerRecord<>(t.in, null, null, key(node.get("id").asText()),
+                        line.getBytes(StandardCharsets.UTF_8),
+                        List.of(new RecordHeader("trace-id", ("t-" + node.get("id").asText()).getBytes()))));
+            }
+            float[] pixels = new float[64];
+            Arrays.fill(pixels, 3f);
+            Tensor good = Tensor.ofFloats(new int[] {64}, pixels);
+            pixels[10] = Float.NaN;
+            Tensor nan = Tensor.ofFloats(new int[] {64}, pixels);
+            Map<String, byte[]> malformed = new HashMap<>();
+            malformed.put("malformed-json", "{\"id\": \"x\", \"data\": [1, 2".getBytes());
+            malformed.put("wrong-shape", "{\"shape\": [8, 9], \"data\": [1]}".getBytes());
+            malformed.put("wrong-dtype", "{\"dtype\": \"u8\", \"data\": [1]}".getBytes());
+            malformed.put("not-a-number", ("{\"data\": [" + "1, ".repeat(63) + "\"a\"]}").getBytes());
+            malformed.put("empty", new byte[0]);
+            malformed.put("oversized", new byte[600_000]);
+            malformed.put("truncated-binary", Arrays.copyOf(BinaryTensorCodec.encode("t", Map.of("pixels", good)), 50));
+            malformed.put("nan-binary", BinaryTensorCodec.encode("n", Map.of("pixels", nan)));
+            malformed.put("wrong-binary-dtype", BinaryTensorCodec.encode("d",
+                    Map.of("pixels", Tensor.wrap(DType.U8, new int[] {64}, new byte[64]))));
+            bad.put("malformed-json", "malformed JSON");
+            bad.put("wrong-shape", "has shape [8, 9] but the model expects [64]");
+            bad.put("wrong-dtype", "has dtype u8 but the model expects f32");
+            bad.put("not-a-number", "value 63 is \"a\", not a number");
+            bad.put("empty", "empty record value");
+            bad.put("oversized", "exceeds the limit of 500000 bytes");
+            bad.put("truncated-binary", "truncated binary record");
+            bad.put("nan-binary", "is NaN or infinite");
+            bad.put("wrong-binary-dtype", "has dtype u8 but the model expects f32");
+            for (Map.Entry<String, byte[]> e : malformed.entrySet()) {
+                producer.send(new ProducerRecord<>(t.in, key(e.getKey()), e.getValue()));
+            }
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options(t, "--max-record-bytes", "500000"));
+        env.execute("malformed");
+
+        List<ConsumerRecord<byte[], byte[]>> predictions = readRecords(t.out);
+        List<ConsumerRecord<byte[], byte[]>> dead = readRecords(t.dead);
+        assertThat(predictions.size() + dead.size()).isEqualTo(testSet.size() + bad.size());
+        assertThat(dead).hasSize(bad.size());
+        for (ConsumerRecord<byte[], byte[]> r : dead) {
+            String key = new String(r.key(), StandardCharsets.UTF_8);
+            JsonNode d = JSON.readTree(r.value());
+            assertThat(d.at("/error/kind").asText()).isEqualTo("DECODE");
+            assertThat(d.at("/error/reason").asText()).as(key).contains(bad.get(key));
+            assertThat(d.get("source").asText()).startsWith(t.in + "/");
+            if (!key.equals("empty")) {
+                assertThat(d.get("payload_base64").asText()).as("original bytes of " + key).isNotEmpty();
+            }
+        }
+        int correct = 0;
+        for (ConsumerRecord<byte[], byte[]> r : predictions) {
+            JsonNode p = JSON.readTree(r.value());
+            String id = p.get("id").asText();
+            assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(id);
+            assertThat(new String(r.headers().lastHeader("trace-id").value())).isEqualTo("t-" + id);
+            assertThat(new String(r.headers().lastHeader("wasm-inference-model").value())).isEqualTo("digits-mlp:1.0.0");
+            assertThat(p.at("/outputs/logits/data")).hasSize(10);
+            if (p.at("/top_k/0/index").asInt() == labels.get(id)) {
+                correct++;
+            }
+        }
+        JsonNode report = JSON.readTree(getClass().getResourceAsStream("/samples/digits-mlp/training-report.json"));
+        assertThat(correct).isEqualTo(report.get("framework_correct").asInt());
+    }
+
+    private record Topics(String in, String out, String dead) {}
+
+    private static Topics topics() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Topics t = new Topics("in-" + id, "out-" + id, "dead-" + id);
+        KafkaTools.ensureTopics(kafka.bootstrapServers(), new Properties(), Map.of(t.in, 4, t.out, 2, t.dead, 1));
+        return t;
+    }
+
+    private static JobOptions options(Topics t, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--bootstrap", kafka.bootstrapServers(), "--input-topic", t.in,
+                "--output-topic", t.out, "--dead-letter-topic", t.dead, "--model", MODEL, "--group-id", "g-" + t.in,
+                "--parallelism", "2", "--bounded", "true", "--checkpoint-ms", "500", "--batch-size", "32"));
+        args.addAll(List.of(extra));
+        return JobOptions.parse(args.toArray(String[]::new), 0);
+    }
+
+    private static byte[] key(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<JsonNode> readAll(String topic) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : readRecords(topic)) {
+            out.add(JSON.readTree(r.value()));
+        }
+        return out;
+    }
+
+    /** Every committed record of a topic (read_committed), read until it stays quiet for two seconds. */
+    private static List<ConsumerRecord<byte[], byte[]>> readRecords(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumer(kafka.bootstrapServers(), new Properties())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long quietSince = System.currentTimeMillis();
+            while (System.currentTimeMillis() - quietSince < 2000) {
+                var records = c.poll(Duration.ofMillis(200));
+                if (!records.isEmpty()) {
+                    records.forEach(out::add);
+                    quietSince = System.currentTimeMillis();
+                }
+            }
+        }
+        return out;
+    }
+
+    static ByteBuffer le(int n) {
+        return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}

@@ -1,0 +1,83 @@
+package io.wasminference.format;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wasminference.record.ClassScore;
+import io.wasminference.record.DeadLetter;
+import io.wasminference.record.Prediction;
+import io.wasminference.tensor.Tensor;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * JSON encodings of predictions and dead letters (docs/formats.md). Stateless and thread-safe.
+ *
+ * <pre>
+ * {"id":"a1","model":{"name":"fashion-lenet5","version":"1.0.0"},
+ *  "top_k":[{"index":1,"label":"Trouser","p":0.998}],
+ *  "outputs":{"logits":{"dtype":"f32","shape":[10],"data":[...]}},
+ *  "batch_size":32,"latency_us":{"queue":812,"inference":1530}}
+ *
+ * {"id":"a2","error":{"kind":"DECODE","reason":"malformed JSON: ..."},"model":{"name":"","version":""},
+ *  "source":"requests/3/1042","payload_base64":"eyJpZCI6..."}
+ * </pre>
+ */
+public final class PredictionJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private PredictionJson() {}
+
+    public static byte[] encode(Prediction p, boolean includeOutputs) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", p.id());
+        ObjectNode model = root.putObject("model");
+        model.put("name", p.modelName());
+        model.put("version", p.modelVersion());
+        if (!p.topK().isEmpty()) {
+            ArrayNode top = root.putArray("top_k");
+            for (ClassScore c : p.topK()) {
+                top.addObject().put("index", c.index()).put("label", c.label()).put("p", c.probability());
+            }
+        }
+        if (includeOutputs) {
+            ObjectNode outputs = root.putObject("outputs");
+            for (Map.Entry<String, Tensor> e : new TreeMap<>(p.outputs()).entrySet()) {
+                ObjectNode t = outputs.putObject(e.getKey());
+                t.put("dtype", e.getValue().dtype().abiName());
+                ArrayNode shape = t.putArray("shape");
+                for (int d : e.getValue().shape()) {
+                    shape.add(d);
+                }
+                ArrayNode data = t.putArray("data");
+                for (double v : e.getValue().toDoubles()) {
+                    data.add(v);
+                }
+            }
+        }
+        root.put("batch_size", p.batchSize());
+        root.putObject("latency_us").put("queue", p.queueMicros()).put("inference", p.inferenceMicros());
+        return bytes(root);
+    }
+
+    public static byte[] encode(DeadLetter d) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", d.id());
+        root.putObject("error").put("kind", d.errorKind()).put("reason", d.reason());
+        root.putObject("model").put("name", d.modelName()).put("version", d.modelVersion());
+        if (d.origin() != null) {
+            root.put("source", d.origin());
+        }
+        if (d.payload() != null) {
+            root.put("payload_base64", Base64.getEncoder().encodeToString(d.payload()));
+        }
+        return bytes(root);
+    }
+
+    private static byte[] bytes(ObjectNode root) {
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}
