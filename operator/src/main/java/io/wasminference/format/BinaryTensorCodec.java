@@ -109,6 +109,11 @@ public final class BinaryTensorCodec {
         if (b.hasRemaining()) {
             throw new InvalidInputException(where(id) + b.remaining() + " unexpected bytes after the last tensor");
         }
+        for (TensorSpec spec : metadata.inputs()) {
+            if (!inputs.containsKey(spec.name())) {
+                throw new InvalidInputException(where(id) + "input '" + spec.name() + "' (" + spec + ") is missing");
+            }
+        }
         return new Sample(id, inputs, OptionalInt.empty());
     }
 

@@ -1,0 +1,57 @@
+package io.wasminference.jobs.kafka;
+
+import io.wasminference.jobs.cli.Args;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JobOptionsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsAndRequiredOptions() {
+        JobOptions o = JobOptions.parse(new String[] {"--bootstrap", "b:9092", "--model", "m.wasm"}, 0);
+        assertThat(o.delivery()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        assertThat(o.integer("batch-size")).isEqualTo(64);
+        assertThat(o.inputTopic()).isEqualTo("wasm-inference-requests");
+        assertThat(o.model().expectedSha256()).isEmpty();
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--model", "m.wasm"}, 0))
+                .isInstanceOf(Args.UsageException.class)
+                .hasMessageContaining("missing required option --bootstrap");
+    }
+
+    @Test
+    void kafkaPropertiesPassThroughFromArgumentsAndConfigFileAndArgumentsWin() throws Exception {
+        Path config = Files.writeString(dir.resolve("job.properties"), String.join("\n",
+                "bootstrap=from-file:9092",
+                "model=s3://bucket/m.wasm",
+                "batch-size=16",
+                "kafka.security.protocol=SASL_SSL",
+                "kafka.sasl.mechanism=PLAIN"));
+        JobOptions o = JobOptions.parse(new String[] {"--config", config.toString(), "--batch-size=32",
+            "--kafka.sasl.mechanism", "SCRAM-SHA-512"}, 0);
+        assertThat(o.bootstrap()).isEqualTo("from-file:9092");
+        assertThat(o.integer("batch-size")).isEqualTo(32);
+        assertThat(o.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+    }
+
+    @Test
+    void rejectsBadValuesWithTheOptionName() {
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--delivery", "twice"}, 0)).hasMessageContaining("--delivery must be exactly-once, at-least-once or none");
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--batch-size", "lots"}, 0)).hasMessageContaining("--batch-size must be an integer");
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--colour", "red"}, 0)).hasMessageContaining("unknown option --colour");
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--checkpoint-ms", "0"}, 0)).hasMessageContaining("exactly-once needs checkpoints");
+    }
+}
