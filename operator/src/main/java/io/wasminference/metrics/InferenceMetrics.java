@@ -35,6 +35,8 @@ public final class InferenceMetrics {
     public static final String MODEL_SHA256 = "modelSha256";
     public static final String WASM_MEMORY_BYTES = "wasmMemoryBytes";
     public static final String MODEL_LOAD_MILLIS = "modelLoadMillis";
+    public static final String MODEL_SWAPS = "modelSwaps";
+    public static final String MODEL_SWAPS_REFUSED = "modelSwapsRefused";
 
     private static final int HISTOGRAM_WINDOW = 1024;
 
@@ -48,6 +50,8 @@ public final class InferenceMetrics {
     private final Counter outOfMemory;
     private final Counter protocolErrors;
     private final Counter invalidInputs;
+    private final Counter swaps;
+    private final Counter swapsRefused;
     private final Histogram batchSize;
     private final Histogram batchLatency;
     private final Histogram recordLatency;
@@ -74,6 +78,8 @@ public final class InferenceMetrics {
         outOfMemory = g.counter(OUT_OF_MEMORY);
         protocolErrors = g.counter(PROTOCOL_ERRORS);
         invalidInputs = g.counter(INVALID_INPUTS);
+        swaps = g.counter(MODEL_SWAPS);
+        swapsRefused = g.counter(MODEL_SWAPS_REFUSED);
         batchSize = g.histogram(BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         batchLatency = g.histogram(BATCH_LATENCY_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         recordLatency = g.histogram(RECORD_LATENCY_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -104,6 +110,16 @@ public final class InferenceMetrics {
         batches.inc();
         batchSize.update(size);
         batchLatency.update(micros);
+    }
+
+    /** The subtask switched to another model version (deploy or rollback). */
+    public void recordSwap() {
+        swaps.inc();
+    }
+
+    /** A control command was refused; the old version keeps serving. */
+    public void recordSwapRefused() {
+        swapsRefused.inc();
     }
 
     /** A failed wasm call, by kind. */

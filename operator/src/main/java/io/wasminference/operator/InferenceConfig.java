@@ -2,6 +2,7 @@ package io.wasminference.operator;
 
 import io.wasminference.batching.BatchPolicy;
 import io.wasminference.model.ModelRef;
+import io.wasminference.model.ModelRepository;
 import io.wasminference.runtime.SandboxLimits;
 
 import java.io.Serializable;
@@ -17,9 +18,10 @@ import java.util.Objects;
  * @param errorPolicy what to do when the model fails on a record
  * @param topK how many classes a classifier's prediction carries
  * @param circuitBreakerThreshold model failures in a row (records, not batches) after which the task fails
+ * @param repository where control commands deploy versions from; null when the job takes no commands
  */
 public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
-        int topK, int circuitBreakerThreshold) implements Serializable {
+        int topK, int circuitBreakerThreshold, ModelRepository repository) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -35,5 +37,11 @@ public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy 
             throw new IllegalArgumentException("circuit breaker threshold must be at least 1, got "
                     + circuitBreakerThreshold);
         }
+    }
+
+    /** Without a model repository. */
+    public InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
+            int topK, int circuitBreakerThreshold) {
+        this(model, limits, batching, errorPolicy, topK, circuitBreakerThreshold, null);
     }
 }

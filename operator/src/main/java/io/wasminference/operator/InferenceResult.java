@@ -1,6 +1,7 @@
 package io.wasminference.operator;
 
 import io.wasminference.record.DeadLetter;
+import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -9,10 +10,25 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 public final class InferenceResult {
     private final SingleOutputStreamOperator<Prediction> predictions;
     private final DataStream<DeadLetter> deadLetters;
+    private final DataStream<ModelEvent> modelEvents;
 
-    InferenceResult(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetter> deadLetters) {
+    InferenceResult(SingleOutputStreamOperator<Prediction> predictions, DataStream<DeadLetter> deadLetters,
+            DataStream<ModelEvent> modelEvents) {
         this.predictions = predictions;
         this.deadLetters = deadLetters;
+        this.modelEvents = modelEvents;
+    }
+
+    /**
+     * What each subtask did with each control command (switched, refused, ignored).
+     *
+     * @throws IllegalStateException when the operator was wired without a control stream
+     */
+    public DataStream<ModelEvent> modelEvents() {
+        if (modelEvents == null) {
+            throw new IllegalStateException("no control stream: use WasmInference#applyWithControl for model events");
+        }
+        return modelEvents;
     }
 
     /** One prediction per successfully inferred record, in the operator's output (uid and name settable). */

@@ -2,8 +2,11 @@ package io.wasminference.operator;
 
 import io.wasminference.batching.BatchPolicy;
 import io.wasminference.model.ModelRef;
+import io.wasminference.model.ModelRepository;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
+import io.wasminference.record.ModelCommand;
+import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.runtime.SandboxLimits;
@@ -46,6 +49,7 @@ public final class WasmInference {
     private int topK = 5;
     private int circuitBreakerThreshold = 1000;
     private String uid = OPERATOR_NAME;
+    private ModelRepository repository;
 
     private WasmInference(ModelRef model) {
         this.model = Objects.requireNonNull(model, "model");
@@ -110,10 +114,16 @@ public final class WasmInference {
         return this;
     }
 
+    /** Where {@code deploy} commands find model versions (needed by {@link #applyWithControl}). */
+    public WasmInference repository(ModelRepository modelRepository) {
+        this.repository = Objects.requireNonNull(modelRepository, "repository");
+        return this;
+    }
+
     /** The validated configuration. */
     public InferenceConfig config() {
         return new InferenceConfig(model, limits, new BatchPolicy(batchSize, maxBatchDelay), errorPolicy, topK,
-                circuitBreakerThreshold);
+                circuitBreakerThreshold, repository);
     }
 
     /** Wires the operator after {@code input}. */
@@ -124,6 +134,27 @@ public final class WasmInference {
         SingleOutputStreamOperator<Prediction> predictions = input
                 .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION, operator)
                 .uid(uid);
-        return new InferenceResult(predictions, predictions.getSideOutput(tag));
+        return new InferenceResult(predictions, predictions.getSideOutput(tag), null);
+    }
+
+    /**
+     * Wires the operator after {@code input}, with {@code commands} (deploy, rollback) broadcast to every subtask
+     * so the model can be swapped while the job runs (docs/hot-swap.md). What each subtask did with each command
+     * is in {@link InferenceResult#modelEvents()}.
+     */
+    public InferenceResult applyWithControl(DataStream<InferenceRequest> input, DataStream<ModelCommand> commands) {
+        if (repository == null) {
+            throw new IllegalStateException("hot swap needs a model repository: call repository(...) first");
+        }
+        InferenceConfig config = config();
+        OutputTag<DeadLetter> tag = new OutputTag<>(uid + "-dead-letters", RecordTypeInfos.DEAD_LETTER);
+        OutputTag<ModelEvent> eventTag = new OutputTag<>(uid + "-model-events", RecordTypeInfos.EVENT);
+        HotSwapInferenceOperator operator =
+                new HotSwapInferenceOperator(new WasmInferenceFunction(config), tag, eventTag);
+        SingleOutputStreamOperator<Prediction> predictions = input
+                .connect(commands.broadcast())
+                .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION, operator)
+                .uid(uid);
+        return new InferenceResult(predictions, predictions.getSideOutput(tag), predictions.getSideOutput(eventTag));
     }
 }

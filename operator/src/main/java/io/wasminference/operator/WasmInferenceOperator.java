@@ -1,123 +1,31 @@
 package io.wasminference.operator;
 
-import io.wasminference.batching.BatchBuffer;
-import io.wasminference.batching.BatchPolicy;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.Prediction;
 import org.apache.flink.annotation.Internal;
-import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
-import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 
-import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-
-/**
- * Micro-batches records across one wasm call of its {@link WasmInferenceFunction}. There is exactly one flush path,
- * called when the batch is full, when its oldest record has waited the maximum delay (one processing-time timer
- * per batch; a timer of an earlier batch is ignored), on every watermark, before every checkpoint barrier
- * ({@link #prepareSnapshotPreBarrier}) and at end of input. So the buffer is always empty when state is
- * snapshotted: nothing buffered is lost or duplicated on failure, and the buffer needs no state of its own.
- *
- * <p>Predictions keep their input record's timestamp; dead letters go to {@link #deadLetterTag()}.
- */
+/** The batching inference operator for a job without a control stream; see {@link AbstractInferenceOperator}. */
 @Internal
-public class WasmInferenceOperator extends AbstractUdfStreamOperator<Prediction, WasmInferenceFunction>
+public class WasmInferenceOperator extends AbstractInferenceOperator
         implements OneInputStreamOperator<InferenceRequest, Prediction>, BoundedOneInput {
     private static final long serialVersionUID = 1L;
 
-    private final BatchPolicy policy;
-    private final OutputTag<DeadLetter> deadLetters;
-
-    private transient BatchBuffer<StreamRecord<InferenceRequest>> buffer;
-    private transient int batchSize;
-    private transient ScheduledFuture<?> timer;
-
     public WasmInferenceOperator(WasmInferenceFunction function, OutputTag<DeadLetter> deadLetters) {
-        super(function);
-        this.policy = function.config().batching();
-        this.deadLetters = deadLetters;
-    }
-
-    public OutputTag<DeadLetter> deadLetterTag() {
-        return deadLetters;
+        super(function, deadLetters);
     }
 
     @Override
-    public void open() throws Exception {
-        super.open(); // opens the function: loads the model, creates the instance
-        buffer = new BatchBuffer<>();
-        batchSize = policy.effectiveSize(userFunction.modelMaxBatch());
+    public void processElement(StreamRecord<InferenceRequest> element) {
+        onRequest(element);
     }
 
     @Override
-    public void processElement(StreamRecord<InferenceRequest> element) throws Exception {
-        buffer.add(element, System.nanoTime());
-        if (buffer.size() >= batchSize) {
-            flush();
-        } else if (buffer.size() == 1) {
-            long generation = buffer.generation();
-            long due = getProcessingTimeService().getCurrentProcessingTime() + policy.maxDelay().toMillis();
-            timer = getProcessingTimeService().registerTimer(due, time -> {
-                if (buffer.generation() == generation && !buffer.isEmpty()) {
-                    flush();
-                }
-            });
-        }
-    }
-
-    @Override
-    public void processWatermark(Watermark mark) throws Exception {
-        flush(); // records before the watermark leave before it
-        super.processWatermark(mark);
-    }
-
-    @Override
-    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    public void endInput() {
         flush();
-        super.prepareSnapshotPreBarrier(checkpointId);
-    }
-
-    @Override
-    public void endInput() throws Exception {
-        flush();
-    }
-
-    @Override
-    public void finish() throws Exception {
-        flush();
-        super.finish();
-    }
-
-    /** The one flush path. */
-    private void flush() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
-        if (buffer == null || buffer.isEmpty()) {
-            return;
-        }
-        List<BatchBuffer.Entry<StreamRecord<InferenceRequest>>> records = buffer.drain();
-        List<BatchBuffer.Entry<InferenceRequest>> requests = records.stream()
-                .map(e -> new BatchBuffer.Entry<>(e.element().getValue(), e.arrivedNanos()))
-                .toList();
-        List<Outcome> outcomes = userFunction.infer(requests);
-        for (int i = 0; i < outcomes.size(); i++) {
-            StreamRecord<InferenceRequest> in = records.get(i).element();
-            Outcome o = outcomes.get(i);
-            if (o.prediction() != null) {
-                output.collect(in.replace(o.prediction()));
-            } else {
-                StreamRecord<DeadLetter> dl = in.hasTimestamp()
-                        ? new StreamRecord<>(o.deadLetter(), in.getTimestamp())
-                        : new StreamRecord<>(o.deadLetter());
-                output.collect(deadLetters, dl);
-            }
-        }
     }
 }

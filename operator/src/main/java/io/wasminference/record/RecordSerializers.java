@@ -123,6 +123,72 @@ public final class RecordSerializers {
         }
     }
 
+    /** Serializer of {@link ModelCommand}. */
+    public static final class CommandSerializer extends RecordSerializer<ModelCommand> {
+        private static final long serialVersionUID = 1L;
+        public static final CommandSerializer INSTANCE = new CommandSerializer();
+
+        @Override
+        public void serialize(ModelCommand c, DataOutputView out) throws IOException {
+            out.writeByte(c.action().ordinal());
+            out.writeUTF(c.name());
+            out.writeUTF(c.version());
+        }
+
+        @Override
+        public ModelCommand deserialize(DataInputView in) throws IOException {
+            return new ModelCommand(ModelCommand.Action.values()[in.readByte()], in.readUTF(), in.readUTF());
+        }
+
+        @Override
+        public TypeSerializerSnapshot<ModelCommand> snapshotConfiguration() {
+            return new CommandSnapshot();
+        }
+    }
+
+    /** Serializer of {@link ModelEvent}. */
+    public static final class EventSerializer extends RecordSerializer<ModelEvent> {
+        private static final long serialVersionUID = 1L;
+        public static final EventSerializer INSTANCE = new EventSerializer();
+
+        @Override
+        public void serialize(ModelEvent e, DataOutputView out) throws IOException {
+            out.writeLong(e.timestampMillis());
+            out.writeInt(e.subtask());
+            out.writeUTF(e.command());
+            out.writeUTF(e.status());
+            out.writeUTF(e.modelName());
+            out.writeUTF(e.servingVersion());
+            out.writeUTF(e.previousVersion());
+            out.writeUTF(e.reason().length() > 16_000 ? e.reason().substring(0, 16_000) : e.reason());
+        }
+
+        @Override
+        public ModelEvent deserialize(DataInputView in) throws IOException {
+            return new ModelEvent(in.readLong(), in.readInt(), in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(),
+                    in.readUTF(), in.readUTF());
+        }
+
+        @Override
+        public TypeSerializerSnapshot<ModelEvent> snapshotConfiguration() {
+            return new EventSnapshot();
+        }
+    }
+
+    /** Snapshot of {@link CommandSerializer} (stateless). */
+    public static final class CommandSnapshot extends SimpleTypeSerializerSnapshot<ModelCommand> {
+        public CommandSnapshot() {
+            super(() -> CommandSerializer.INSTANCE);
+        }
+    }
+
+    /** Snapshot of {@link EventSerializer} (stateless). */
+    public static final class EventSnapshot extends SimpleTypeSerializerSnapshot<ModelEvent> {
+        public EventSnapshot() {
+            super(() -> EventSerializer.INSTANCE);
+        }
+    }
+
     /** Snapshot of {@link RequestSerializer} (stateless). */
     public static final class RequestSnapshot extends SimpleTypeSerializerSnapshot<InferenceRequest> {
         public RequestSnapshot() {

@@ -22,6 +22,11 @@ public final class RecordTypeInfos {
     public static final TypeInformation<DeadLetter> DEAD_LETTER =
             new RecordTypeInfo<>(DeadLetter.class, RecordSerializers.DeadLetterSerializer.INSTANCE);
 
+    public static final TypeInformation<ModelCommand> COMMAND =
+            new RecordTypeInfo<>(ModelCommand.class, RecordSerializers.CommandSerializer.INSTANCE);
+    public static final TypeInformation<ModelEvent> EVENT =
+            new RecordTypeInfo<>(ModelEvent.class, RecordSerializers.EventSerializer.INSTANCE);
+
     /** Type information backed by one stateless serializer. */
     static final class RecordTypeInfo<T> extends TypeInformation<T> {
         private static final long serialVersionUID = 1L;
@@ -110,6 +115,22 @@ public final class RecordTypeInfos {
         @Override
         public TypeInformation<DeadLetter> createTypeInfo(Type t, Map<String, TypeInformation<?>> params) {
             return DEAD_LETTER;
+        }
+    }
+
+    /** Factory named by {@link ModelCommand}'s annotation. */
+    public static final class CommandFactory extends TypeInfoFactory<ModelCommand> {
+        @Override
+        public TypeInformation<ModelCommand> createTypeInfo(Type t, Map<String, TypeInformation<?>> params) {
+            return COMMAND;
+        }
+    }
+
+    /** Factory named by {@link ModelEvent}'s annotation. */
+    public static final class EventFactory extends TypeInfoFactory<ModelEvent> {
+        @Override
+        public TypeInformation<ModelEvent> createTypeInfo(Type t, Map<String, TypeInformation<?>> params) {
+            return EVENT;
         }
     }
 }

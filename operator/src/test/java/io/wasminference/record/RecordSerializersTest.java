@@ -52,6 +52,28 @@ class RecordSerializersTest {
     }
 
     @Test
+    void controlCommandsAndModelEventsRoundTrip() throws Exception {
+        for (ModelCommand c : java.util.List.of(ModelCommand.deploy("m", "2.0.0"), ModelCommand.rollback("m"))) {
+            assertThat(roundTrip(RecordTypeInfos.COMMAND, c)).isEqualTo(c);
+        }
+        ModelEvent e = new ModelEvent(123L, 1, "deploy m:2", ModelEvent.REFUSED, "m", "1", "1", "incompatible");
+        assertThat(roundTrip(RecordTypeInfos.EVENT, e)).isEqualTo(e);
+    }
+
+    @Test
+    void controlCommandsParseFromJsonAndExplainMistakes() {
+        assertThat(ModelCommand.parse("{\"command\": \"deploy\", \"name\": \"m\", \"version\": \"2\"}"))
+                .isEqualTo(ModelCommand.deploy("m", "2"));
+        assertThat(ModelCommand.parse("{\"command\": \"ROLLBACK\", \"name\": \"m\"}"))
+                .isEqualTo(ModelCommand.rollback("m"));
+        assertThatThrownBy(() -> ModelCommand.parse("{\"command\": \"deploy\", \"name\": \"m\"}"))
+                .hasMessageContaining("lacks 'version'");
+        assertThatThrownBy(() -> ModelCommand.parse("{\"command\": \"delete\", \"name\": \"m\"}"))
+                .hasMessageContaining("unknown control command 'delete'");
+        assertThatThrownBy(() -> ModelCommand.parse("deploy m 2")).hasMessageContaining("not JSON");
+    }
+
+    @Test
     void flinkUsesTheseSerializersForTheAnnotatedTypes() {
         assertThat(TypeInformation.of(InferenceRequest.class)).isEqualTo(RecordTypeInfos.REQUEST);
         assertThat(TypeInformation.of(Prediction.class)).isEqualTo(RecordTypeInfos.PREDICTION);

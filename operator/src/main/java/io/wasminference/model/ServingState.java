@@ -1,0 +1,76 @@
+package io.wasminference.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One subtask's entry in the operator's checkpointed state: the versions it has served, the current one last.
+ * Versioned binary format; {@link ModelVersion#toBytes()} entries of the first format read as a one-version
+ * history.
+ *
+ * @param subtask the subtask that wrote the entry
+ * @param history served versions, oldest first; never empty
+ */
+public record ServingState(int subtask, List<ModelVersion> history) {
+    private static final int FORMAT = 2;
+    /** Rollbacks go back at most this far; older versions are dropped from the state. */
+    public static final int MAX_HISTORY = 16;
+
+    public ServingState {
+        if (history.isEmpty()) {
+            throw new IllegalArgumentException("a serving state needs at least the current version");
+        }
+        history = List.copyOf(history.subList(Math.max(0, history.size() - MAX_HISTORY), history.size()));
+    }
+
+    public ModelVersion current() {
+        return history.get(history.size() - 1);
+    }
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(FORMAT);
+            out.writeInt(subtask);
+            out.writeInt(history.size());
+            for (ModelVersion v : history) {
+                byte[] b = v.toBytes();
+                out.writeInt(b.length);
+                out.write(b);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static ServingState fromBytes(byte[] data) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int format = in.readInt();
+            if (format == 1) {
+                return new ServingState(0, List.of(ModelVersion.fromBytes(data)));
+            }
+            if (format != FORMAT) {
+                throw new IllegalStateException("checkpointed serving state has format " + format
+                        + ", this wasm-inference reads formats 1 and " + FORMAT + "; restore with a matching release");
+            }
+            int subtask = in.readInt();
+            int n = in.readInt();
+            List<ModelVersion> history = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                history.add(ModelVersion.fromBytes(b));
+            }
+            return new ServingState(subtask, history);
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt checkpointed serving state", e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.wasminference.operator;
+
+import io.wasminference.batching.BatchBuffer;
+import io.wasminference.batching.BatchPolicy;
+import io.wasminference.record.DeadLetter;
+import io.wasminference.record.InferenceRequest;
+import io.wasminference.record.ModelEvent;
+import io.wasminference.record.Prediction;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * Micro-batches records across one wasm call of its {@link WasmInferenceFunction}. There is exactly one flush path,
+ * called when the batch is full, when its oldest record has waited the maximum delay (one processing-time timer
+ * per batch; a timer of an earlier batch is ignored), on every watermark, before every checkpoint barrier
+ * ({@link #prepareSnapshotPreBarrier}), at end of input, and before a model swap. So the buffer is always empty
+ * when state is snapshotted (nothing buffered is lost or duplicated on failure, the buffer needs no state), and a
+ * batch is always served by one model version.
+ *
+ * <p>Predictions keep their input record's timestamp; dead letters go to a side output.
+ */
+@Internal
+abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Prediction, WasmInferenceFunction> {
+    private static final long serialVersionUID = 1L;
+
+    private final BatchPolicy policy;
+    private final OutputTag<DeadLetter> deadLetters;
+
+    private transient BatchBuffer<StreamRecord<InferenceRequest>> buffer;
+    private transient int batchSize;
+    private transient ScheduledFuture<?> timer;
+
+    AbstractInferenceOperator(WasmInferenceFunction function, OutputTag<DeadLetter> deadLetters) {
+        super(function);
+        this.policy = function.config().batching();
+        this.deadLetters = deadLetters;
+    }
+
+    public OutputTag<DeadLetter> deadLetterTag() {
+        return deadLetters;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open(); // opens the function: loads the model, creates the instance
+        buffer = new BatchBuffer<>();
+        batchSize = policy.effectiveSize(userFunction.modelMaxBatch());
+    }
+
+    /** Buffers one request and flushes when the batch is full; the first record of a batch starts its timer. */
+    final void onRequest(StreamRecord<InferenceRequest> element) {
+        buffer.add(element, System.nanoTime());
+        if (buffer.size() >= batchSize) {
+            flush();
+        } else if (buffer.size() == 1) {
+            long generation = buffer.generation();
+            long due = getProcessingTimeService().getCurrentProcessingTime() + policy.maxDelay().toMillis();
+            timer = getProcessingTimeService().registerTimer(due, time -> {
+                if (buffer.generation() == generation && !buffer.isEmpty()) {
+                    flush();
+                }
+            });
+        }
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        flush(); // records before the watermark leave before it
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flush();
+        super.finish();
+    }
+
+    /** Batch size in effect: the configured size capped by the model's declared maximum. */
+    final int batchSize() {
+        return batchSize;
+    }
+
+    /** The one flush path. */
+    final void flush() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (buffer == null || buffer.isEmpty()) {
+            return;
+        }
+        List<BatchBuffer.Entry<StreamRecord<InferenceRequest>>> records = buffer.drain();
+        List<BatchBuffer.Entry<InferenceRequest>> requests = records.stream()
+                .map(e -> new BatchBuffer.Entry<>(e.element().getValue(), e.arrivedNanos()))
+                .toList();
+        List<Outcome> outcomes = userFunction.infer(requests);
+        for (int i = 0; i < outcomes.size(); i++) {
+            StreamRecord<InferenceRequest> in = records.get(i).element();
+            Outcome o = outcomes.get(i);
+            if (o.prediction() != null) {
+                output.collect(in.replace(o.prediction()));
+            } else {
+                output.collect(deadLetters, in.hasTimestamp()
+                        ? new StreamRecord<>(o.deadLetter(), in.getTimestamp())
+                        : new StreamRecord<>(o.deadLetter()));
+            }
+        }
+    }
+
+    /** Emits model events to {@code tag}. */
+    final void emitEvents(OutputTag<ModelEvent> tag, List<ModelEvent> events) {
+        for (ModelEvent e : events) {
+            output.collect(tag, new StreamRecord<>(e));
+        }
+    }
+}
