@@ -2,7 +2,14 @@ package io.wasminference.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wasminference.abi.ModuleValidator;
+import io.wasminference.abi.WasmBinary;
 import io.wasminference.format.BinaryTensorCodec;
+import io.wasminference.model.ModelManifest;
+import io.wasminference.model.ModelRef;
+import io.wasminference.model.ModelRepository;
+import io.wasminference.model.ModelVersion;
+import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
@@ -38,9 +45,11 @@ import java.util.concurrent.TimeUnit;
  * local Flink MiniCluster, reads the committed output and prints a report. Leaves nothing running.
  */
 final class DemoCommand {
-    static final String USAGE = "demo [--model sample:NAME] [--bootstrap HOST:PORT] [--parallelism N] [--batch-size N]\n"
+    static final String USAGE = "demo [--model sample:NAME] [--bootstrap HOST:PORT] [--parallelism N] [--batch-size N] "
+            + "[--swap]\n"
             + "    End-to-end demo: embedded Kafka (or --bootstrap), the sample test set in, the inference job on a\n"
-            + "    local Flink, predictions and dead letters out, then accuracy, throughput and latency.";
+            + "    local Flink, predictions and dead letters out, then accuracy, throughput and latency. --swap also\n"
+            + "    publishes a second version to a model repository and deploys it through the control topic mid-run.";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The demo's --max-record-bytes: small enough that an oversized record still fits Kafka's 1 MB default. */
     private static final int OVERSIZED_LIMIT = 256 << 10;
@@ -49,7 +58,7 @@ final class DemoCommand {
 
     static int run(String[] argv, PrintStream out) throws Exception {
         Args args = Args.parse(argv, 1, Set.of("model", "bootstrap", "parallelism", "batch-size", "limit"),
-                Set.of());
+                Set.of("swap"));
         String model = args.get("model", "sample:fashion-lenet5");
         if (!model.startsWith(Locations.SAMPLE)) {
             throw new Args.UsageException("the demo uses a bundled model and its test set: --model sample:NAME");
@@ -77,45 +86,42 @@ final class DemoCommand {
         String in = "wasm-inference-demo-" + run + "-requests";
         String predictions = "wasm-inference-demo-" + run + "-predictions";
         String dead = "wasm-inference-demo-" + run + "-dead-letters";
-        KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(in, 4, predictions, 4, dead, 1));
+        String control = "wasm-inference-demo-" + run + "-control";
+        String status = "wasm-inference-demo-" + run + "-status";
+        KafkaTools.ensureTopics(bootstrap, new Properties(),
+                Map.of(in, 4, predictions, 4, dead, 1, control, 1, status, 1));
+        boolean swap = args.flag("swap");
+        Swap versions = swap ? Swap.publish(model, out) : null;
 
-        // 1. the test set, with labels kept aside to score the predictions
-        List<String> lines = JsonLines.read(Locations.dataset(model));
-        int limit = args.intValue("limit", lines.size());
+        // 1. the test set, with labels kept aside to score the predictions; with --swap the second half waits until
+        //    the new version serves
+        List<String> lines = JsonLines.read(Locations.dataset(model)).stream().filter(l -> !l.isBlank())
+                .limit(args.intValue("limit", Integer.MAX_VALUE)).toList();
         Map<String, Integer> labels = new HashMap<>();
-        List<byte[]> malformed = malformedRecords();
-        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties())) {
-            int n = 0;
-            for (String line : lines) {
-                if (line.isBlank() || n++ >= limit) {
-                    continue;
-                }
-                JsonNode node = JSON.readTree(line);
-                String id = node.path("id").asText();
-                labels.put(id, node.path("label").asInt());
-                sends.add(producer.send(new ProducerRecord<>(in, id.getBytes(StandardCharsets.UTF_8),
-                        line.getBytes(StandardCharsets.UTF_8))));
-            }
-            for (byte[] bad : malformed) {
-                sends.add(producer.send(new ProducerRecord<>(in, null, bad)));
-            }
-            producer.flush();
-            for (java.util.concurrent.Future<?> f : sends) {
-                f.get(); // fail loudly if the broker refused a record
-            }
+        for (String line : lines) {
+            JsonNode node = JSON.readTree(line);
+            labels.put(node.path("id").asText(), node.path("label").asInt());
         }
+        List<byte[]> malformed = malformedRecords();
+        int firstBatch = swap ? lines.size() / 2 : lines.size();
+        produce(bootstrap, in, lines.subList(0, firstBatch), malformed);
         int total = labels.size() + malformed.size();
         out.printf(Locale.ROOT, "produced %d records to %s (%d test samples of %s, %d malformed on purpose)%n",
-                total, in, labels.size(), model, malformed.size());
+                firstBatch + malformed.size(), in, firstBatch, model, malformed.size());
 
         // 2. the production job, bounded to what was just produced, on a local MiniCluster
-        JobOptions options = JobOptions.parse(new String[] {
+        List<String> jobArgs = new ArrayList<>(List.of(
             "--bootstrap", bootstrap, "--input-topic", in, "--output-topic", predictions, "--dead-letter-topic", dead,
-            "--model", Locations.model(model).location(), "--group-id", "wasm-inference-demo-" + run,
+            "--model", swap ? versions.v1.location() : Locations.model(model).location(),
+            "--group-id", "wasm-inference-demo-" + run,
             "--parallelism", args.get("parallelism", "2"), "--batch-size", args.get("batch-size", "64"),
-            "--checkpoint-ms", "1000", "--bounded", "true", "--include-outputs", "false",
-            "--max-record-bytes", Integer.toString(OVERSIZED_LIMIT)}, 0);
+            "--checkpoint-ms", "1000", "--bounded", Boolean.toString(!swap), "--include-outputs", "false",
+            "--max-record-bytes", Integer.toString(OVERSIZED_LIMIT)));
+        if (swap) {
+            jobArgs.addAll(List.of("--model-repo", versions.repo.root(), "--control-topic", control,
+                    "--status-topic", status));
+        }
+        JobOptions options = JobOptions.parse(jobArgs.toArray(String[]::new), 0);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         InferenceJob.build(env, options);
         long start = System.nanoTime();
@@ -136,9 +142,22 @@ final class DemoCommand {
             boolean finished = false;
             long finishedAt = 0;
             int shown = -1;
+            boolean deployed = false;
             while (results.count() < total && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(250))) {
                     results.add(r, r.topic().equals(dead));
+                }
+                if (swap && !deployed && results.count() == firstBatch + malformed.size()) {
+                    deployed = true;
+                    versions.deploy(bootstrap, control);
+                    out.printf(Locale.ROOT, "%n  sent {\"command\": \"deploy\", \"name\": \"%s\", \"version\": "
+                            + "\"%s\"} to %s%n", versions.v2.name(), versions.v2.version(), control);
+                    int serving = Swap.awaitServing(bootstrap, status, options.integer("parallelism"),
+                            Duration.ofSeconds(60));
+                    out.printf(Locale.ROOT, "  %d subtasks switched; producing the other %d test samples%n", serving,
+                            lines.size() - firstBatch);
+                    produce(bootstrap, in, lines.subList(firstBatch, lines.size()), List.of());
+                    shown = -1;
                 }
                 if (results.count() != shown) {
                     shown = results.count();
@@ -155,19 +174,32 @@ final class DemoCommand {
             out.println();
         }
         double seconds = (results.lastArrivalNanos - start) / 1e9;
-        job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+        if (swap) {
+            job.cancel().get(1, TimeUnit.MINUTES); // the control topic keeps a swap job running
+        } else {
+            job.getJobExecutionResult().get(2, TimeUnit.MINUTES);
+        }
 
         // 4. the report
         out.println();
         out.println("report");
-        out.printf(Locale.ROOT, "  model            %s%n", String.join(", ", results.models));
+        out.printf(Locale.ROOT, "  model            %s%n", results.models.entrySet().stream()
+                .map(e -> e.getKey() + " (" + e.getValue() + " predictions)").reduce((a, b) -> a + ", " + b)
+                .orElse("-"));
+        if (swap) {
+            for (String event : Swap.events(bootstrap, status)) {
+                out.println("  model event      " + event);
+            }
+        }
         out.printf(Locale.ROOT, "  records in       %d%n", total);
         out.printf(Locale.ROOT, "  predictions      %d%n", results.predictions);
         out.printf(Locale.ROOT, "  dead letters     %d  %s%n", results.deadLetters, results.deadKinds);
         out.printf(Locale.ROOT, "  accuracy         %d / %d = %.4f%n", results.correct, results.scored,
                 results.scored == 0 ? 0.0 : (double) results.correct / results.scored);
-        out.printf(Locale.ROOT, "  throughput       %.0f records/s end to end (%.1f s from job start to the last "
-                + "committed record, including Flink start-up)%n", total / seconds, seconds);
+        if (!swap) { // with --swap the run pauses while the swap is confirmed: no throughput to speak of
+            out.printf(Locale.ROOT, "  throughput       %.0f records/s end to end (%.1f s from job start to the last "
+                    + "committed record, including Flink start-up)%n", total / seconds, seconds);
+        }
         out.printf(Locale.ROOT, "  latency          in the operator p50 %.2f ms, p99 %.2f ms per record (batch queue + "
                 + "wasm call; the whole test set was waiting as a backlog, and exactly-once output becomes visible "
                 + "at the next checkpoint)%n",
@@ -177,6 +209,25 @@ final class DemoCommand {
         out.println(complete ? "  every input produced exactly one prediction or dead letter"
                 : "  MISSING: " + (total - results.count()) + " inputs produced nothing");
         return complete ? 0 : 1;
+    }
+
+    private static void produce(String bootstrap, String topic, List<String> lines, List<byte[]> malformed)
+            throws Exception {
+        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties())) {
+            for (String line : lines) {
+                String id = JSON.readTree(line).path("id").asText();
+                sends.add(producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
+                        line.getBytes(StandardCharsets.UTF_8))));
+            }
+            for (byte[] bad : malformed) {
+                sends.add(producer.send(new ProducerRecord<>(topic, null, bad)));
+            }
+            producer.flush();
+            for (java.util.concurrent.Future<?> f : sends) {
+                f.get(); // fail loudly if the broker refused a record
+            }
+        }
     }
 
     /** Six kinds of bad input; each must end in the dead-letter topic with a reason. */
@@ -213,7 +264,7 @@ final class DemoCommand {
     /** What came out of the job. */
     private static final class Results {
         final Map<String, Integer> labels;
-        final java.util.Set<String> models = new java.util.TreeSet<>();
+        final Map<String, Integer> models = new TreeMap<>();
         final Map<String, Integer> deadKinds = new TreeMap<>();
         final List<Long> operatorMicros = new ArrayList<>();
         int predictions;
@@ -239,7 +290,8 @@ final class DemoCommand {
                 return;
             }
             predictions++;
-            models.add(n.path("model").path("name").asText() + ":" + n.path("model").path("version").asText());
+            models.merge(n.path("model").path("name").asText() + ":" + n.path("model").path("version").asText(), 1,
+                    Integer::sum);
             operatorMicros.add(n.path("latency_us").path("queue").asLong()
                     + n.path("latency_us").path("inference").asLong());
             Integer label = labels.get(n.path("id").asText());
@@ -249,6 +301,84 @@ final class DemoCommand {
                     correct++;
                 }
             }
+        }
+    }
+
+    /** The two versions of the swap demo, in a temporary model repository. */
+    private static final class Swap {
+        final ModelRepository repo;
+        final ModelVersion v1;
+        final ModelVersion v2;
+
+        private Swap(ModelRepository repo, ModelVersion v1, ModelVersion v2) {
+            this.repo = repo;
+            this.v1 = v1;
+            this.v2 = v2;
+        }
+
+        /**
+         * v1 is the SIMD build; v2 the scalar build of the same C, labelled as the next version (its outputs are
+         * bit-identical, so the golden vectors of v1 validate it).
+         */
+        static Swap publish(String model, PrintStream out) throws Exception {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("wasm-inference-demo-repo-");
+            dir.toFile().deleteOnExit();
+            ModelRepository repo = new ModelRepository(dir.toString());
+            String name = model.substring(Locations.SAMPLE.length());
+            byte[] simd = Locations.model(model).load();
+            byte[] scalar = ModelRef.of("classpath:samples/" + name + "/model-scalar.wasm").load();
+            String meta = new String(WasmBinary.parse(scalar).customSections().get(WasmBinary.METADATA_SECTION)
+                    .get(0), StandardCharsets.UTF_8);
+            String v1Version = ModuleValidator.validate(simd, 4096).metadata().version();
+            byte[] next = WasmBinary.withCustomSection(scalar, WasmBinary.METADATA_SECTION,
+                    meta.replace("version: " + v1Version, "version: " + v1Version + "-scalar")
+                            .getBytes(StandardCharsets.UTF_8));
+            List<String> golden = JsonLines.read(Locations.golden(model));
+            ModelManifest m1 = repo.publish(simd, golden, SandboxLimits.defaults());
+            ModelManifest m2 = repo.publish(next, golden, SandboxLimits.defaults());
+            out.printf(Locale.ROOT, "published %s:%s and %s:%s (golden vectors checked) to the model repository %s%n",
+                    m1.name(), m1.version(), m2.name(), m2.version(), repo.root());
+            return new Swap(repo, version(repo, m1), version(repo, m2));
+        }
+
+        private static ModelVersion version(ModelRepository repo, ModelManifest m) {
+            return new ModelVersion(m.name(), m.version(), m.sha256(), repo.ref(m).location());
+        }
+
+        void deploy(String bootstrap, String control) throws Exception {
+            try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties())) {
+                producer.send(new ProducerRecord<>(control, null, ("{\"command\": \"deploy\", \"name\": \""
+                        + v2.name() + "\", \"version\": \"" + v2.version() + "\"}").getBytes(StandardCharsets.UTF_8)))
+                        .get();
+            }
+        }
+
+        /** Waits until the status topic shows the swap done on every subtask (or the timeout); returns how many. */
+        static int awaitServing(String bootstrap, String status, int subtasks, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            int serving = 0;
+            while (System.nanoTime() < deadline) {
+                serving = (int) events(bootstrap, status).stream().filter(e -> e.contains("\"SERVING\"")).count();
+                if (serving >= subtasks) {
+                    break;
+                }
+            }
+            return serving;
+        }
+
+        static List<String> events(String bootstrap, String status) {
+            List<String> events = new ArrayList<>();
+            try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(bootstrap, new Properties())) {
+                List<TopicPartition> parts = consumer.partitionsFor(status).stream()
+                        .map(p -> new TopicPartition(status, p.partition())).toList();
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                for (int i = 0; i < 8; i++) {
+                    consumer.poll(Duration.ofMillis(250)).forEach(r ->
+                            events.add(new String(r.value(), StandardCharsets.UTF_8)));
+                }
+            }
+            return events;
         }
     }
 }

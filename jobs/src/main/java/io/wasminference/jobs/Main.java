@@ -26,6 +26,8 @@ public final class Main {
                 case "demo" -> DemoCommand.run(args, out);
                 case "produce" -> ProduceCommand.run(args, out);
                 case "consume" -> ConsumeCommand.run(args, out);
+                case "publish" -> PublishCommand.publish(args, out);
+                case "models" -> PublishCommand.list(args, out);
                 default -> throw new Args.UsageException("unknown command '" + args[0] + "'");
             };
         } catch (Args.UsageException e) {
@@ -46,6 +48,7 @@ public final class Main {
                 + "  " + InspectCommand.USAGE + "\n"
                 + "  " + PredictCommand.USAGE + "\n"
                 + "  " + ProduceCommand.USAGE + "\n"
-                + "  " + ConsumeCommand.USAGE + "\n";
+                + "  " + ConsumeCommand.USAGE + "\n"
+                + "  " + PublishCommand.USAGE + "\n";
     }
 }

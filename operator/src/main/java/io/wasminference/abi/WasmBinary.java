@@ -74,6 +74,57 @@ public record WasmBinary(
         return new Reader(bytes).read();
     }
 
+    /**
+     * {@code wasm} with every custom section named {@code name} removed and one with {@code payload} appended
+     * (custom sections may appear anywhere; the end is fine). Used to attach or change model metadata.
+     */
+    public static byte[] withCustomSection(byte[] wasm, String name, byte[] payload) {
+        parse(wasm); // well-formed, or refused with a clear message
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(wasm.length + payload.length + 64);
+        out.write(wasm, 0, 8);
+        int pos = 8;
+        while (pos < wasm.length) {
+            int start = pos;
+            int id = wasm[pos++] & 0xFF;
+            long size = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = wasm[pos++] & 0xFF;
+                size |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0);
+            int end = pos + (int) size;
+            boolean drop = false;
+            if (id == 0) {
+                Reader r = new Reader(wasm);
+                r.pos = pos;
+                drop = r.name().equals(name);
+            }
+            if (!drop) {
+                out.write(wasm, start, end - start);
+            }
+            pos = end;
+        }
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        writeLeb(body, nameBytes.length);
+        body.writeBytes(nameBytes);
+        body.writeBytes(payload);
+        out.write(0);
+        writeLeb(out, body.size());
+        out.writeBytes(body.toByteArray());
+        return out.toByteArray();
+    }
+
+    private static void writeLeb(java.io.ByteArrayOutputStream out, int value) {
+        do {
+            int b = value & 0x7F;
+            value >>>= 7;
+            out.write(value != 0 ? b | 0x80 : b);
+        } while (value != 0);
+    }
+
     private static final class Reader {
         private final byte[] b;
         private int pos;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasminference.record.ClassScore;
 import io.wasminference.record.DeadLetter;
+import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
 
@@ -74,6 +75,23 @@ public final class PredictionJson {
         if (d.payload() != null) {
             root.put("payload_base64", Base64.getEncoder().encodeToString(d.payload()));
         }
+        return bytes(root);
+    }
+
+    /**
+     * A model event: {@code {"time": ..., "subtask": 0, "command": "deploy m:2", "status": "SERVING",
+     * "model": "m", "serving": "2", "previous": "1", "reason": ""}}.
+     */
+    public static byte[] encode(ModelEvent e) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("time", java.time.Instant.ofEpochMilli(e.timestampMillis()).toString());
+        root.put("subtask", e.subtask());
+        root.put("command", e.command());
+        root.put("status", e.status());
+        root.put("model", e.modelName());
+        root.put("serving", e.servingVersion());
+        root.put("previous", e.previousVersion());
+        root.put("reason", e.reason());
         return bytes(root);
     }
 

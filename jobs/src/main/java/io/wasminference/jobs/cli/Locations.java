@@ -16,6 +16,14 @@ public final class Locations {
         return ModelRef.of(location);
     }
 
+    /** {@code sample:NAME} becomes the bundled golden vectors of that model; anything else is a file path. */
+    public static String golden(String location) {
+        if (location.startsWith(SAMPLE)) {
+            return "classpath:samples/" + location.substring(SAMPLE.length()) + "/golden.jsonl";
+        }
+        return location;
+    }
+
     /** {@code sample:NAME} becomes the bundled test set of that model; anything else is a file path. */
     public static String dataset(String location) {
         if (location.startsWith(SAMPLE)) {

@@ -1,13 +1,18 @@
 package io.wasminference.jobs.kafka;
 
+import io.wasminference.errors.WasmInferenceException;
+import io.wasminference.model.ModelRepository;
 import io.wasminference.operator.InferenceResult;
 import io.wasminference.operator.WasmInference;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
+import io.wasminference.record.ModelCommand;
+import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.runtime.SandboxLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -72,14 +77,19 @@ public final class InferenceJob {
                 .uid("decode")
                 .name("decode");
 
-        InferenceResult result = WasmInference.model(o.model())
+        WasmInference inference = WasmInference.model(o.model())
                 .batchSize(o.integer("batch-size"))
                 .maxBatchDelay(Duration.ofMillis(o.integer("max-delay-ms")))
                 .limits(SandboxLimits.defaults()
                         .withCallTimeout(Duration.ofMillis(o.integer("timeout-ms")))
                         .withMemoryLimitBytes((long) o.integer("memory-mib") << 20))
-                .topK(o.integer("top-k"))
-                .apply(requests);
+                .topK(o.integer("top-k"));
+        InferenceResult result;
+        if (o.controlTopic().isEmpty()) {
+            result = inference.apply(requests);
+        } else {
+            result = withControl(env, o, kafka, inference, requests);
+        }
 
         tap.apply(result.predictions())
                 .sinkTo(sink(o, kafka, "predictions", new Serializers.PredictionSerializer(o.outputTopic(),
@@ -89,6 +99,50 @@ public final class InferenceJob {
                 .union(result.deadLetters())
                 .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic())))
                 .uid("kafka-dead-letters").name("kafka " + o.deadLetterTopic());
+    }
+
+    /** The control topic: commands broadcast to every subtask; events (and unreadable commands) to the status topic. */
+    private static InferenceResult withControl(StreamExecutionEnvironment env, JobOptions o, Properties kafka,
+            WasmInference inference, DataStream<InferenceRequest> requests) {
+        Properties controlProps = new Properties();
+        controlProps.putAll(kafka);
+        controlProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaSource<String> control = KafkaSource.<String>builder()
+                .setBootstrapServers(o.bootstrap())
+                .setTopics(o.controlTopic())
+                .setGroupId(o.groupId() + "-control")
+                // The control topic is the log of intended deployments: a fresh job replays it from the start.
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setValueOnlyDeserializer(new SimpleStringSchema())
+                .setProperties(controlProps)
+                .build();
+        SingleOutputStreamOperator<ModelCommand> commands = env
+                .fromSource(control, WatermarkStrategy.noWatermarks(), "kafka " + o.controlTopic())
+                .setParallelism(1).uid("kafka-control")
+                .process(new ParseCommands()).setParallelism(1).uid("parse-commands").name("parse commands");
+        InferenceResult result = inference.repository(new ModelRepository(o.modelRepo()))
+                .applyWithControl(requests, commands);
+        result.modelEvents()
+                .union(commands.getSideOutput(ParseCommands.INVALID))
+                .sinkTo(sink(o, kafka, "status", new Serializers.EventSerializer(o.statusTopic())))
+                .uid("kafka-status").name("kafka " + o.statusTopic());
+        return result;
+    }
+
+    /** Parses JSON commands; an unreadable one becomes an INVALID event on the status topic. */
+    static final class ParseCommands extends ProcessFunction<String, ModelCommand> {
+        private static final long serialVersionUID = 1L;
+        static final OutputTag<ModelEvent> INVALID = new OutputTag<>("invalid-commands", RecordTypeInfos.EVENT);
+
+        @Override
+        public void processElement(String value, Context ctx, Collector<ModelCommand> out) {
+            try {
+                out.collect(ModelCommand.parse(value));
+            } catch (WasmInferenceException | IllegalArgumentException e) {
+                ctx.output(INVALID, new ModelEvent(System.currentTimeMillis(), -1, value, "INVALID", "", "", "",
+                        e.getMessage()));
+            }
+        }
     }
 
     private static <T> KafkaSink<T> sink(JobOptions o, Properties kafka, String name,

@@ -46,7 +46,10 @@ public final class JobOptions implements Serializable {
             new String[] {"max-record-bytes", "4194304", "larger record values are dead-lettered"},
             new String[] {"top-k", "5", "classes per classifier prediction"},
             new String[] {"include-outputs", "true", "write the raw output tensors into predictions"},
-            new String[] {"bounded", "false", "stop at the input's end offsets at start (batch-style run)"});
+            new String[] {"bounded", "false", "stop at the input's end offsets at start (batch-style run)"},
+            new String[] {"model-repo", "", "model repository (path or URI) that deploy commands read from"},
+            new String[] {"control-topic", "", "topic of deploy/rollback commands (needs --model-repo)"},
+            new String[] {"status-topic", "wasm-inference-model-status", "topic of model events (swaps, refusals)"});
 
     private final Map<String, String> values;
     private final Map<String, String> kafka;
@@ -127,6 +130,9 @@ public final class JobOptions implements Serializable {
         }
         delivery();
         format();
+        if (!values.get("control-topic").isEmpty() && values.get("model-repo").isEmpty()) {
+            throw new Args.UsageException("--control-topic needs --model-repo: deploy commands load versions from it");
+        }
         if (delivery() == DeliveryGuarantee.EXACTLY_ONCE && integer("checkpoint-ms") <= 0) {
             throw new Args.UsageException("exactly-once needs checkpoints: set --checkpoint-ms > 0");
         }
@@ -152,6 +158,19 @@ public final class JobOptions implements Serializable {
         ModelRef ref = ModelRef.of(values.get("model"));
         String sha = values.get("model-sha256");
         return sha.isEmpty() ? ref : ref.withSha256(sha);
+    }
+
+    /** The control topic, or empty when the job takes no commands. */
+    public String controlTopic() {
+        return values.get("control-topic");
+    }
+
+    public String statusTopic() {
+        return values.get("status-topic");
+    }
+
+    public String modelRepo() {
+        return values.get("model-repo");
     }
 
     public String groupId() {

@@ -3,6 +3,7 @@ package io.wasminference.jobs.kafka;
 import io.wasminference.format.PredictionJson;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.Header;
+import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,6 +55,21 @@ final class Serializers {
             List<org.apache.kafka.common.header.Header> headers = kafkaHeaders(d.headers());
             headers.add(new RecordHeader(ERROR_HEADER, d.errorKind().getBytes(StandardCharsets.UTF_8)));
             return new ProducerRecord<>(topic, null, timestamp, d.key(), PredictionJson.encode(d), headers);
+        }
+    }
+
+    static final class EventSerializer implements KafkaRecordSerializationSchema<ModelEvent> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        EventSerializer(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(ModelEvent e, KafkaSinkContext context, Long timestamp) {
+            return new ProducerRecord<>(topic, null, e.timestampMillis(),
+                    e.modelName().getBytes(StandardCharsets.UTF_8), PredictionJson.encode(e));
         }
     }
 

@@ -189,6 +189,88 @@ class KafkaInferenceJobITCase {
         assertThat(correct).isEqualTo(report.get("framework_correct").asInt());
     }
 
+    @Test
+    void aControlTopicSwapsTheModelAndTheStatusTopicTellsWhatHappened(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws Exception {
+        Topics t = topics();
+        String control = t.in + "-control";
+        String status = t.in + "-status";
+        KafkaTools.ensureTopics(kafka.bootstrapServers(), new Properties(), Map.of(control, 1, status, 1));
+        io.wasminference.model.ModelRepository repo = new io.wasminference.model.ModelRepository(dir.toString());
+        byte[] v1 = getClass().getResourceAsStream("/samples/digits-mlp/model.wasm").readAllBytes();
+        byte[] scalar = getClass().getResourceAsStream("/samples/digits-mlp/model-scalar.wasm").readAllBytes();
+        String meta = new String(io.wasminference.abi.WasmBinary.parse(scalar).customSections()
+                .get(io.wasminference.abi.WasmBinary.METADATA_SECTION).get(0), StandardCharsets.UTF_8);
+        byte[] v2 = io.wasminference.abi.WasmBinary.withCustomSection(scalar,
+                io.wasminference.abi.WasmBinary.METADATA_SECTION,
+                meta.replace("version: 1.0.0", "version: 2.0.0").getBytes(StandardCharsets.UTF_8));
+        var m1 = repo.publish(v1, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
+        repo.publish(v2, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
+
+        List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
+        produceLines(t.in, testSet, "a-");
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+            for (String command : List.of("{\"command\": \"deploy\"", // not even JSON
+                    "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"9.9.9\"}",
+                    "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"2.0.0\"}")) {
+                producer.send(new ProducerRecord<>(control, null, command.getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, options(t, "--bounded", "false", "--model", repo.ref(m1).location(),
+                "--model-repo", repo.root(), "--control-topic", control, "--status-topic", status));
+        var job = env.executeAsync("hot swap");
+        try {
+            List<JsonNode> events = awaitRecords(status, 4, 120);
+            assertThat(events).filteredOn(e -> e.get("status").asText().equals("INVALID")).hasSize(1);
+            assertThat(events).filteredOn(e -> e.get("status").asText().equals("REFUSED")
+                    && e.get("reason").asText().contains("9.9.9 is not published")).hasSize(2);
+            List<JsonNode> serving = awaitRecords(status, 5, 120).stream()
+                    .filter(e -> e.get("status").asText().equals("SERVING")).toList();
+            assertThat(serving).hasSize(2).allSatisfy(e -> {
+                assertThat(e.get("serving").asText()).isEqualTo("2.0.0");
+                assertThat(e.get("previous").asText()).isEqualTo("1.0.0");
+            });
+            // Every subtask serves 2.0.0 now: what is produced from here on is answered by it.
+            produceLines(t.in, testSet, "b-");
+            List<JsonNode> predictions = awaitRecords(t.out, 2 * testSet.size(), 120);
+            assertThat(predictions).hasSize(2 * testSet.size());
+            assertThat(predictions).filteredOn(p -> p.get("id").asText().startsWith("b-"))
+                    .hasSize(testSet.size())
+                    .allSatisfy(p -> assertThat(p.at("/model/version").asText()).isEqualTo("2.0.0"));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static void produceLines(String topic, List<String> lines, String idPrefix) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+            for (String line : lines) {
+                JsonNode node = JSON.readTree(line);
+                ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("id", idPrefix + node.get("id").asText());
+                producer.send(new ProducerRecord<>(topic, null, JSON.writeValueAsBytes(node))).get();
+            }
+        }
+    }
+
+    /** Polls a topic (read_committed) until it holds at least {@code n} records or the time is up. */
+    private static List<JsonNode> awaitRecords(String topic, int n, int seconds) throws Exception {
+        long deadline = System.currentTimeMillis() + seconds * 1000L;
+        List<JsonNode> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumer(kafka.bootstrapServers(), new Properties())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            while (out.size() < n && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(JSON.readTree(r.value()));
+                }
+            }
+        }
+        return out;
+    }
+
     private record Topics(String in, String out, String dead) {}
 
     private static Topics topics() throws Exception {
