@@ -11,13 +11,12 @@ import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
+import io.wasminference.testutils.FailOnce;
 import io.wasminference.testutils.Fixtures;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.connector.datagen.source.GeneratorFunction;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -204,11 +203,7 @@ class HotSwapITCase {
     @Test
     void aFailureAfterASwapRestoresTheSwappedVersionAndARollbackGoesBack() throws Exception {
         FailAfterSwap.FAILED.set(false);
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
         env.enableCheckpointing(200);
         int n = 2400;
         List<String> out = WasmInferenceITCase.collect(pipeline(env, n, 400, new ArrayList<>(List.of(

@@ -4,18 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wasminference.format.Sample;
 import io.wasminference.model.ModelRef;
-import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.tensor.Tensor;
+import io.wasminference.testutils.FailOnce;
 import io.wasminference.testutils.Fixtures;
 import io.wasminference.testutils.TestSetGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -35,7 +33,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -167,34 +164,11 @@ class WasmInferenceITCase {
                 .isGreaterThan(maxDelayMillis * 1000 / 2);
     }
 
-    /** Fails the task once, after it has seen {@code after} predictions. */
-    static final class FailOnce implements org.apache.flink.api.common.functions.MapFunction<Prediction, String> {
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        private final int after;
-        private int seen;
-
-        FailOnce(int after) {
-            this.after = after;
-        }
-
-        @Override
-        public String map(Prediction p) {
-            if (++seen == after && FAILED.compareAndSet(false, true)) {
-                throw new IllegalStateException("injected failure after " + after + " predictions");
-            }
-            return p.id();
-        }
-    }
-
     @Test
     void everyInputYieldsExactlyOnePredictionAcrossAFailure() throws Exception {
         int n = 3000;
-        FailOnce.FAILED.set(false);
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        FailOnce.reset();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
         env.setParallelism(PARALLELISM);
         env.enableCheckpointing(200);
         DataStream<InferenceRequest> source = env.fromSource(
@@ -205,9 +179,10 @@ class WasmInferenceITCase {
                 .batchSize(64)
                 .maxBatchDelay(Duration.ofMillis(50))
                 .apply(source);
-        List<String> ids = collect(result.predictions().map(new FailOnce(700)).returns(Types.STRING));
+        List<String> ids = collect(result.predictions().map(new FailOnce<>(700)).map(Prediction::id)
+                .returns(Types.STRING));
 
-        assertThat(FailOnce.FAILED).isTrue();
+        assertThat(FailOnce.failed()).isTrue();
         assertThat(ids).hasSize(n).doesNotHaveDuplicates();
         assertThat(new HashSet<>(ids)).containsAll(
                 java.util.stream.LongStream.range(0, n).mapToObj(i -> "r-" + i).toList());
@@ -219,9 +194,5 @@ class WasmInferenceITCase {
             it.forEachRemaining(out::add);
         }
         return out;
-    }
-
-    static List<DeadLetter> none() {
-        return List.of();
     }
 }

@@ -7,9 +7,7 @@ import io.wasminference.format.BinaryTensorCodec;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
-import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
+import io.wasminference.testutils.FailOnce;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -36,7 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,25 +62,6 @@ class KafkaInferenceJobITCase {
         kafka.close();
     }
 
-    /** Fails the job once, after {@code after} predictions reached the tap. */
-    static final class FailOnce implements MapFunction<Prediction, Prediction> {
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        private final int after;
-        private int seen;
-
-        FailOnce(int after) {
-            this.after = after;
-        }
-
-        @Override
-        public Prediction map(Prediction p) {
-            if (++seen == after && FAILED.compareAndSet(false, true)) {
-                throw new IllegalStateException("injected failure after " + after + " predictions");
-            }
-            return p;
-        }
-    }
-
     @Test
     void nRecordsInGiveExactlyNPredictionsAcrossAFailure() throws Exception {
         Topics t = topics();
@@ -96,16 +74,13 @@ class KafkaInferenceJobITCase {
                 producer.send(new ProducerRecord<>(t.in, null, JSON.writeValueAsBytes(line))).get();
             }
         }
-        FailOnce.FAILED.set(false);
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        InferenceJob.build(env, options(t, "--checkpoint-ms", "300"), s -> s.map(new FailOnce(1000)).name("fail-once"));
+        FailOnce.reset();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
+        InferenceJob.build(env, options(t, "--checkpoint-ms", "300"),
+                s -> s.map(new FailOnce<Prediction>(1000)).returns(Prediction.class).name("fail-once"));
         env.execute("exactly-once");
 
-        assertThat(FailOnce.FAILED).isTrue();
+        assertThat(FailOnce.failed()).isTrue();
         List<JsonNode> predictions = readAll(t.out);
         assertThat(predictions).hasSize(n);
         assertThat(predictions.stream().map(p -> p.get("id").asText()).distinct().count()).isEqualTo(n);
