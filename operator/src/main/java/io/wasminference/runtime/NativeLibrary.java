@@ -49,7 +49,7 @@ final class NativeLibrary {
                 NativeLibraryLoader.load();
             }
         }
-        removeStaleCopies();
+        removeStaleCopies(Path.of(System.getProperty("java.io.tmpdir")), Instant.now().minus(STALE_AFTER));
         loaded = true;
     }
 
@@ -102,11 +102,17 @@ final class NativeLibrary {
         }
     }
 
-    private static void removeStaleCopies() {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-        Instant cutoff = Instant.now().minus(STALE_AFTER);
+    /**
+     * Deletes the copies wasmtime-java's own loader extracted ({@code libwasmtime_jni_0.19.0_<platform><random>.so},
+     * or {@code wasmtime_jni_...dll}) and this class's, when older than {@code cutoff}. Safe while other JVMs run:
+     * a loaded library stays mapped after its file is deleted.
+     *
+     * @return how many files were deleted
+     */
+    static int removeStaleCopies(Path dir, Instant cutoff) {
         int removed = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "wasmtime_jni*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir,
+                "{libwasmtime_jni_,wasmtime_jni_,wasm-inference-wasmtime-jni-}*")) {
             for (Path p : files) {
                 FileTime modified = Files.getLastModifiedTime(p);
                 if (Files.isRegularFile(p) && modified.toInstant().isBefore(cutoff)) {
@@ -118,8 +124,9 @@ final class NativeLibrary {
             LOG.debug("Could not scan {} for stale wasmtime JNI copies: {}", dir, e.toString());
         }
         if (removed > 0) {
-            LOG.info("Removed {} stale wasmtime JNI copies older than {} from {}", removed, STALE_AFTER, dir);
+            LOG.info("Removed {} stale wasmtime JNI copies older than {} from {}", removed, cutoff, dir);
         }
+        return removed;
     }
 
     private static String resourceName() {
