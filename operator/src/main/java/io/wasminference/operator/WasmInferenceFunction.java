@@ -7,10 +7,7 @@ import io.wasminference.batching.BatchBuffer;
 import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.metrics.InferenceMetrics;
-import io.wasminference.model.ModelManifest;
 import io.wasminference.model.ModelRef;
-import io.wasminference.model.ModelRepository;
-import io.wasminference.model.ModelValidation;
 import io.wasminference.model.ModelVersion;
 import io.wasminference.model.ServingState;
 import io.wasminference.record.ModelCommand;
@@ -35,17 +32,12 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Holds one sandboxed instance of the model per parallel subtask (so one per task slot): created in
@@ -76,11 +68,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     private transient int consecutiveFailures;
     private transient int subtask;
 
-    // Hot swap: commands wait in order; one is prepared at a time off the task thread.
-    private transient ArrayDeque<ModelCommand> commands;
-    private transient CompletableFuture<SwapResult> inFlight;
-    private transient ExecutorService swapExecutor;
-    private transient Runnable wakeUp;
+    private transient ModelSwapper swapper;
 
     public WasmInferenceFunction(InferenceConfig config) {
         this.config = config;
@@ -132,7 +120,6 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         ModelMetadata meta = model.metadata();
         serving = new ModelVersion(meta.name(), meta.version(), model.sha256(), ref.location());
         history = new ArrayList<>(restoredVersion != null ? restored : List.of(serving));
-        commands = new ArrayDeque<>();
         if (restoredVersion != null
                 && !(restoredVersion.name().equals(meta.name()) && restoredVersion.version().equals(meta.version()))) {
             throw new IllegalStateException("restored model " + restoredVersion.id() + " but " + ref.location()
@@ -145,6 +132,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 () -> serving.sha256(), () -> instance == null ? 0 : instance.memoryBytes(),
                 () -> instance == null ? 0 : instance.restarts(), loadMillis);
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        swapper = new ModelSwapper(config, subtask);
         if (restoredVersion != null && !config.model().location().equals(restoredVersion.location())) {
             LOG.info("Subtask {}: serving {} restored from the checkpoint; the configured model {} is not used",
                     subtask, serving, config.model());
@@ -297,54 +285,34 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Hot swap (docs/hot-swap.md). All methods run on the task thread except prepare(), which runs on the swap
-    // thread; a prepared model is handed over through a CompletableFuture.
-
-    /** The outcome of preparing one command: a validated instance ready to serve, or why not. */
-    private record SwapResult(ModelCommand command, ModelVersion version, WasmModel model, ModelInstance instance,
-            String refusal, String status) {
-        void discard() {
-            if (instance != null) {
-                instance.close();
-            }
-            if (model != null) {
-                model.close();
-            }
-        }
-    }
+    // Hot swap (docs/hot-swap.md): the ModelSwapper prepares commands off the task thread; they are applied here,
+    // on the task thread, between two batches.
 
     /** Called (from any thread) when a prepared swap is ready to apply; the operator schedules {@link #applyReady}. */
     public void onSwapReady(Runnable callback) {
-        this.wakeUp = callback;
+        swapper.onReady(callback);
     }
 
     /** Queues a control command; it is prepared off the task thread and applied between two batches. */
     public void submit(ModelCommand command) {
-        commands.add(command);
-        startNext();
+        swapper.submit(command);
+        swapper.startNext(model.metadata(), history);
     }
 
     /** Whether a prepared swap waits to be applied. */
     public boolean swapReady() {
-        return inFlight != null && inFlight.isDone();
-    }
-
-    /** Whether commands are queued or being prepared. */
-    public boolean swapPending() {
-        return inFlight != null || !commands.isEmpty();
+        return swapper.ready();
     }
 
     /**
-     * Applies the prepared swap, if any: the caller has flushed the batch served by the old version. Returns the
+     * Applies the prepared swaps, if any: the caller has flushed the batch served by the old version. Returns the
      * events to publish.
      */
     public List<ModelEvent> applyReady() {
         List<ModelEvent> events = new ArrayList<>();
-        while (swapReady()) {
-            SwapResult r = inFlight.join();
-            inFlight = null;
-            events.add(apply(r));
-            startNext();
+        for (ModelSwapper.Prepared p = swapper.poll(); p != null; p = swapper.poll()) {
+            events.add(apply(p));
+            swapper.startNext(model.metadata(), history);
         }
         return events;
     }
@@ -352,111 +320,32 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     /** Waits for every queued command to be prepared and applied (before a checkpoint barrier). */
     public List<ModelEvent> awaitSwaps(Runnable beforeEachSwap) throws Exception {
         List<ModelEvent> events = new ArrayList<>();
-        long limitMillis = config.limits().startupTimeout().toMillis() + 60_000;
-        while (inFlight != null) {
-            inFlight.get(limitMillis, TimeUnit.MILLISECONDS);
+        while (swapper.awaitInFlight(config.limits().startupTimeout().plusMinutes(1))) {
             beforeEachSwap.run();
             events.addAll(applyReady());
         }
         return events;
     }
 
-    private void startNext() {
-        if (inFlight != null || commands.isEmpty()) {
-            return;
-        }
-        ModelCommand command = commands.poll();
-        ModelMetadata current = model.metadata();
-        ModelVersion target = null;
-        String ignored = null;
-        if (!command.name().equals(current.name())) {
-            ignored = "this operator serves model " + current.name() + ", the command is for " + command.name();
-        } else if (command.action() == ModelCommand.Action.DEPLOY && command.version().equals(current.version())) {
-            ignored = "already serving " + current.id();
-        } else if (command.action() == ModelCommand.Action.ROLLBACK) {
-            if (history.size() < 2) {
-                ignored = "no earlier version to roll back to";
-            } else {
-                target = history.get(history.size() - 2);
-            }
-        }
-        if (ignored != null) {
-            inFlight = CompletableFuture.completedFuture(
-                    new SwapResult(command, null, null, null, ignored, ModelEvent.IGNORED));
-        } else {
-            ModelVersion rollbackTo = target;
-            inFlight = CompletableFuture.supplyAsync(() -> prepare(command, rollbackTo, current), swapExecutor());
-        }
-        Runnable w = wakeUp;
-        if (w != null) {
-            inFlight.thenRun(w);
-        }
-    }
-
-    /** On the swap thread: load, compile, instantiate and validate the candidate. Never throws. */
-    private SwapResult prepare(ModelCommand command, ModelVersion rollbackTo, ModelMetadata current) {
-        WasmModel candidate = null;
-        ModelInstance candidateInstance = null;
-        try {
-            ModelRef ref;
-            List<String> golden = List.of();
-            if (rollbackTo != null) {
-                ref = rollbackTo.ref();
-            } else {
-                ModelRepository repository = config.repository();
-                if (repository == null) {
-                    throw new IllegalStateException("no model repository is configured, so there is nowhere to "
-                            + "deploy " + command.name() + ":" + command.version() + " from");
-                }
-                ModelManifest manifest = repository.find(command.name(), command.version())
-                        .orElseThrow(() -> new IllegalStateException(command.name() + ":" + command.version()
-                                + " is not published in " + repository.root()));
-                ref = repository.ref(manifest);
-                golden = manifest.golden();
-            }
-            candidate = WasmModel.load(ref.load(), config.limits());
-            ModelMetadata meta = candidate.metadata();
-            String expectedVersion = rollbackTo != null ? rollbackTo.version() : command.version();
-            if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
-                throw new IllegalStateException(ref.location() + " holds " + meta.id() + ", not " + command.name()
-                        + ":" + expectedVersion);
-            }
-            ModelValidation.checkCompatible(current, meta);
-            candidateInstance = candidate.newInstance();
-            ModelValidation.checkGolden(candidateInstance, golden);
-            ModelVersion version = new ModelVersion(meta.name(), meta.version(), candidate.sha256(), ref.location());
-            return new SwapResult(command, version, candidate, candidateInstance, null, ModelEvent.SERVING);
-        } catch (Exception | Error e) {
-            if (candidateInstance != null) {
-                candidateInstance.close();
-            }
-            if (candidate != null) {
-                candidate.close();
-            }
-            return new SwapResult(command, null, null, null, e.getMessage(), ModelEvent.REFUSED);
-        }
-    }
-
-    /** On the task thread, between two batches. */
-    private ModelEvent apply(SwapResult r) {
+    private ModelEvent apply(ModelSwapper.Prepared p) {
         ModelVersion before = serving;
-        if (!ModelEvent.SERVING.equals(r.status())) {
-            if (ModelEvent.REFUSED.equals(r.status())) {
+        if (!ModelEvent.SERVING.equals(p.status())) {
+            if (ModelEvent.REFUSED.equals(p.status())) {
                 metrics.recordSwapRefused();
-                LOG.warn("Subtask {}: refused '{}', still serving {}: {}", subtask, r.command(), before, r.refusal());
+                LOG.warn("Subtask {}: refused '{}', still serving {}: {}", subtask, p.command(), before, p.reason());
             } else {
-                LOG.info("Subtask {}: ignored '{}': {}", subtask, r.command(), r.refusal());
+                LOG.info("Subtask {}: ignored '{}': {}", subtask, p.command(), p.reason());
             }
-            return new ModelEvent(System.currentTimeMillis(), subtask, r.command().toString(), r.status(),
-                    before.name(), before.version(), before.version(), r.refusal());
+            return new ModelEvent(System.currentTimeMillis(), subtask, p.command().toString(), p.status(),
+                    before.name(), before.version(), before.version(), p.reason());
         }
         ModelInstance oldInstance = instance;
         WasmModel oldModel = model;
-        instance = r.instance();
-        model = r.model();
-        serving = r.version();
+        instance = p.instance();
+        model = p.model();
+        serving = p.version();
         consecutiveFailures = 0;
-        if (r.command().action() == ModelCommand.Action.ROLLBACK) {
+        if (p.command().action() == ModelCommand.Action.ROLLBACK) {
             history.remove(history.size() - 1);
         } else {
             history.add(serving);
@@ -467,30 +356,15 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         oldInstance.close();
         oldModel.close();
         metrics.recordSwap();
-        LOG.info("Subtask {}: '{}' done, now serving {} (was {})", subtask, r.command(), serving, before.id());
-        return new ModelEvent(System.currentTimeMillis(), subtask, r.command().toString(), ModelEvent.SERVING,
+        LOG.info("Subtask {}: '{}' done, now serving {} (was {})", subtask, p.command(), serving, before.id());
+        return new ModelEvent(System.currentTimeMillis(), subtask, p.command().toString(), ModelEvent.SERVING,
                 serving.name(), serving.version(), before.version(), "");
-    }
-
-    private ExecutorService swapExecutor() {
-        if (swapExecutor == null) {
-            // A roomy stack: candidate modules run their start-up and golden vectors on this thread.
-            swapExecutor = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(null, r, "wasm-inference-model-swap-" + subtask, 4L << 20);
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return swapExecutor;
     }
 
     @Override
     public void close() throws Exception {
-        if (swapExecutor != null) {
-            swapExecutor.shutdownNow();
-            if (inFlight != null) {
-                inFlight.thenAccept(r -> r.discard());
-            }
+        if (swapper != null) {
+            swapper.close();
         }
         try {
             if (instance != null) {

@@ -1,0 +1,187 @@
+package io.wasminference.operator;
+
+import io.wasminference.abi.ModelMetadata;
+import io.wasminference.model.ModelManifest;
+import io.wasminference.model.ModelRef;
+import io.wasminference.model.ModelRepository;
+import io.wasminference.model.ModelValidation;
+import io.wasminference.model.ModelVersion;
+import io.wasminference.record.ModelCommand;
+import io.wasminference.record.ModelEvent;
+import io.wasminference.runtime.ModelInstance;
+import io.wasminference.runtime.WasmModel;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Prepares control commands of one subtask off its task thread, one at a time and in order: resolves the version,
+ * loads it (pinned by sha256), checks it against the model it would replace, instantiates it and runs its golden
+ * vectors. The task thread takes prepared results with {@link #poll()} and applies them between two batches.
+ *
+ * <p>Threading: {@link #submit}, {@link #startNext}, {@link #poll} and {@link #close} run on the task thread; the
+ * preparation runs on this swapper's own thread, with a 4 MiB stack because candidate modules run on it; a
+ * prepared model crosses to the task thread through a {@link CompletableFuture} (a happens-before edge).
+ */
+final class ModelSwapper implements AutoCloseable {
+    /** A prepared command: a validated instance ready to serve ({@link ModelEvent#SERVING}), or why not. */
+    record Prepared(ModelCommand command, String status, ModelVersion version, WasmModel model,
+            ModelInstance instance, String reason) {
+        void discard() {
+            if (instance != null) {
+                instance.close();
+            }
+            if (model != null) {
+                model.close();
+            }
+        }
+    }
+
+    private final InferenceConfig config;
+    private final int subtask;
+    private final ArrayDeque<ModelCommand> queued = new ArrayDeque<>();
+    private CompletableFuture<Prepared> inFlight;
+    private ExecutorService executor;
+    private volatile Runnable onReady;
+
+    ModelSwapper(InferenceConfig config, int subtask) {
+        this.config = config;
+        this.subtask = subtask;
+    }
+
+    /** Called from the swap thread whenever a preparation completes. */
+    void onReady(Runnable callback) {
+        this.onReady = callback;
+    }
+
+    void submit(ModelCommand command) {
+        queued.add(command);
+    }
+
+    /** Starts preparing the next queued command against the model now serving, unless one is in flight. */
+    void startNext(ModelMetadata current, List<ModelVersion> history) {
+        if (inFlight != null || queued.isEmpty()) {
+            return;
+        }
+        ModelCommand command = queued.poll();
+        String ignored = null;
+        ModelVersion rollbackTo = null;
+        if (!command.name().equals(current.name())) {
+            ignored = "this operator serves model " + current.name() + ", the command is for " + command.name();
+        } else if (command.action() == ModelCommand.Action.DEPLOY && command.version().equals(current.version())) {
+            ignored = "already serving " + current.id();
+        } else if (command.action() == ModelCommand.Action.ROLLBACK) {
+            if (history.size() < 2) {
+                ignored = "no earlier version to roll back to";
+            } else {
+                rollbackTo = history.get(history.size() - 2);
+            }
+        }
+        if (ignored != null) {
+            inFlight = CompletableFuture.completedFuture(
+                    new Prepared(command, ModelEvent.IGNORED, null, null, null, ignored));
+        } else {
+            ModelVersion target = rollbackTo;
+            inFlight = CompletableFuture.supplyAsync(() -> prepare(command, target, current), executor());
+        }
+        Runnable callback = onReady;
+        if (callback != null) {
+            inFlight.thenRun(callback);
+        }
+    }
+
+    boolean ready() {
+        return inFlight != null && inFlight.isDone();
+    }
+
+    /** The prepared command, if its preparation has finished; it is no longer in flight afterwards. */
+    Prepared poll() {
+        if (!ready()) {
+            return null;
+        }
+        Prepared p = inFlight.join();
+        inFlight = null;
+        return p;
+    }
+
+    /** Waits for the command in flight; false when none is. */
+    boolean awaitInFlight(Duration timeout) throws Exception {
+        if (inFlight == null) {
+            return false;
+        }
+        inFlight.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** On the swap thread. Never throws: a failure is a refusal. */
+    private Prepared prepare(ModelCommand command, ModelVersion rollbackTo, ModelMetadata current) {
+        WasmModel candidate = null;
+        ModelInstance candidateInstance = null;
+        try {
+            ModelRef ref;
+            List<String> golden = List.of();
+            if (rollbackTo != null) {
+                ref = rollbackTo.ref();
+            } else {
+                ModelRepository repository = config.repository();
+                if (repository == null) {
+                    throw new IllegalStateException("no model repository is configured, so there is nowhere to "
+                            + "deploy " + command.name() + ":" + command.version() + " from");
+                }
+                ModelManifest manifest = repository.find(command.name(), command.version())
+                        .orElseThrow(() -> new IllegalStateException(command.name() + ":" + command.version()
+                                + " is not published in " + repository.root()));
+                ref = repository.ref(manifest);
+                golden = manifest.golden();
+            }
+            candidate = WasmModel.load(ref.load(), config.limits());
+            ModelMetadata meta = candidate.metadata();
+            String expectedVersion = rollbackTo != null ? rollbackTo.version() : command.version();
+            if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
+                throw new IllegalStateException(ref.location() + " holds " + meta.id() + ", not " + command.name()
+                        + ":" + expectedVersion);
+            }
+            ModelValidation.checkCompatible(current, meta);
+            candidateInstance = candidate.newInstance();
+            ModelValidation.checkGolden(candidateInstance, golden);
+            ModelVersion version = new ModelVersion(meta.name(), meta.version(), candidate.sha256(), ref.location());
+            return new Prepared(command, ModelEvent.SERVING, version, candidate, candidateInstance, "");
+        } catch (Exception | Error e) {
+            if (candidateInstance != null) {
+                candidateInstance.close();
+            }
+            if (candidate != null) {
+                candidate.close();
+            }
+            return new Prepared(command, ModelEvent.REFUSED, null, null, null, String.valueOf(e.getMessage()));
+        }
+    }
+
+    private ExecutorService executor() {
+        if (executor == null) {
+            executor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(null, r, "wasm-inference-model-swap-" + subtask, 4L << 20);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return executor;
+    }
+
+    /** Stops the swap thread; a model prepared but never applied is disposed. */
+    @Override
+    public void close() {
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+        if (inFlight != null) {
+            inFlight.thenAccept(Prepared::discard);
+            inFlight = null;
+        }
+    }
+}
