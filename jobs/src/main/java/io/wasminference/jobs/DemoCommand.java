@@ -92,6 +92,19 @@ final class DemoCommand {
                 Map.of(in, 4, predictions, 4, dead, 1, control, 1, status, 1));
         boolean swap = args.flag("swap");
         Swap versions = swap ? Swap.publish(model, out) : null;
+        try {
+            return runJob(out, bootstrap, model, args, in, predictions, dead, control, status, run, versions);
+        } finally {
+            if (versions != null) {
+                versions.close();
+            }
+        }
+    }
+
+    private static int runJob(PrintStream out, String bootstrap, String model, Args args, String in,
+            String predictions, String dead, String control, String status, String run, Swap versions)
+            throws Exception {
+        boolean swap = versions != null;
 
         // 1. the test set, with labels kept aside to score the predictions; with --swap the second half waits until
         //    the new version serves
@@ -305,12 +318,14 @@ final class DemoCommand {
     }
 
     /** The two versions of the swap demo, in a temporary model repository. */
-    private static final class Swap {
+    private static final class Swap implements AutoCloseable {
+        final java.nio.file.Path dir;
         final ModelRepository repo;
         final ModelVersion v1;
         final ModelVersion v2;
 
-        private Swap(ModelRepository repo, ModelVersion v1, ModelVersion v2) {
+        private Swap(java.nio.file.Path dir, ModelRepository repo, ModelVersion v1, ModelVersion v2) {
+            this.dir = dir;
             this.repo = repo;
             this.v1 = v1;
             this.v2 = v2;
@@ -322,7 +337,6 @@ final class DemoCommand {
          */
         static Swap publish(String model, PrintStream out) throws Exception {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("wasm-inference-demo-repo-");
-            dir.toFile().deleteOnExit();
             ModelRepository repo = new ModelRepository(dir.toString());
             String name = model.substring(Locations.SAMPLE.length());
             byte[] simd = Locations.model(model).load();
@@ -338,11 +352,21 @@ final class DemoCommand {
             ModelManifest m2 = repo.publish(next, golden, SandboxLimits.defaults());
             out.printf(Locale.ROOT, "published %s:%s and %s:%s (golden vectors checked) to the model repository %s%n",
                     m1.name(), m1.version(), m2.name(), m2.version(), repo.root());
-            return new Swap(repo, version(repo, m1), version(repo, m2));
+            return new Swap(dir, repo, version(repo, m1), version(repo, m2));
         }
 
         private static ModelVersion version(ModelRepository repo, ModelManifest m) {
             return new ModelVersion(m.name(), m.version(), m.sha256(), repo.ref(m).location());
+        }
+
+        /** Deletes the temporary repository: the demo leaves nothing behind. */
+        @Override
+        public void close() throws java.io.IOException {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
         }
 
         void deploy(String bootstrap, String control) throws Exception {
