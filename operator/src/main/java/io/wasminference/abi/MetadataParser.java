@@ -17,6 +17,8 @@ public final class MetadataParser {
 
     /** Most inputs, and most outputs, a model may declare. */
     public static final int MAX_TENSORS = 16;
+    /** Most class labels a classifier may declare. */
+    public static final int MAX_LABELS = 65536;
     /** Largest {@code max_batch} a model may declare. */
     public static final int MAX_BATCH_LIMIT = 65536;
 
@@ -129,6 +131,10 @@ public final class MetadataParser {
             long classes = scores.shape().elementCount();
             if (kind != ModelKind.CLASSIFIER) {
                 throw refused("labels are declared but kind is not 'classifier'");
+            }
+            if (classes > MAX_LABELS) {
+                throw refused("labels are declared for " + classes + " classes; at most " + MAX_LABELS
+                        + " classes may carry labels");
             }
             if (labels.lastKey() >= classes) {
                 throw refused("label index " + labels.lastKey() + " is outside the first output '"

@@ -25,6 +25,14 @@ public final class ModuleValidator {
         WasmBinary binary = WasmBinary.parse(bytes);
         ModelMetadata metadata = metadata(binary);
         MemoryPlan memory = memoryPlan(binary, maxMemoryPages);
+        for (TensorSpec t : concat(metadata.inputs(), metadata.outputs())) {
+            long batchBytes = t.sampleBytes() * metadata.maxBatch();
+            if (t.sampleBytes() > Integer.MAX_VALUE || batchBytes > memory.maxBytes()) {
+                throw new ModelRefusedException("tensor '" + t.name() + "' (" + t + ") needs " + batchBytes
+                        + " bytes at max_batch " + metadata.maxBatch() + ", more than the " + memory.maxBytes()
+                        + " bytes of memory the module may have; lower max_batch or raise the memory limit");
+            }
+        }
         requireEntryPoint(binary, ControlBlock.EXPORT_CONTROL, List.of(), List.of("i32"));
         requireEntryPoint(binary, ControlBlock.EXPORT_RUN, List.of(), List.of("i32"));
         binary.export(ControlBlock.EXPORT_INITIALIZE).ifPresent(e -> {
@@ -35,6 +43,12 @@ public final class ModuleValidator {
             }
         });
         return new ValidatedModule(binary, metadata, memory);
+    }
+
+    private static List<TensorSpec> concat(List<TensorSpec> a, List<TensorSpec> b) {
+        List<TensorSpec> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private static ModelMetadata metadata(WasmBinary binary) {

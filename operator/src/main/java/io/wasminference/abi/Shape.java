@@ -23,7 +23,10 @@ public final class Shape implements Serializable {
                 throw new IllegalArgumentException(
                         "dimension " + d + " out of range 1.." + MAX_DIM + " in shape " + Arrays.toString(dims));
             }
-            count = Math.multiplyExact(count, d);
+            if (count > (1L << 40) / d) {
+                throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has more than 2^40 elements");
+            }
+            count *= d;
         }
         this.dims = dims;
         this.elementCount = count;

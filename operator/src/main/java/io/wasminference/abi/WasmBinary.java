@@ -168,31 +168,31 @@ public record WasmBinary(
                         custom.computeIfAbsent(name, k -> new ArrayList<>()).add(payload);
                     }
                     case 1 -> {
-                        int n = u32();
+                        int n = count("types");
                         for (int i = 0; i < n; i++) {
                             types.add(funcType());
                         }
                     }
                     case 2 -> {
-                        int n = u32();
+                        int n = count("imports");
                         for (int i = 0; i < n; i++) {
                             imports.add(importEntry(types));
                         }
                     }
                     case 3 -> {
-                        int n = u32();
+                        int n = count("functions");
                         for (int i = 0; i < n; i++) {
                             functionTypeIndexes.add(u32());
                         }
                     }
                     case 5 -> {
-                        int n = u32();
+                        int n = count("memories");
                         for (int i = 0; i < n; i++) {
                             memories.add(limits());
                         }
                     }
                     case 7 -> {
-                        int n = u32();
+                        int n = count("exports");
                         for (int i = 0; i < n; i++) {
                             exportNames.add(name());
                             int kind = u8();
@@ -278,7 +278,7 @@ public record WasmBinary(
         }
 
         private List<String> valTypes() {
-            int n = u32();
+            int n = count("value types");
             List<String> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 int t = u8();
@@ -318,6 +318,16 @@ public record WasmBinary(
             String s = new String(b, pos, len, StandardCharsets.UTF_8);
             pos += len;
             return s;
+        }
+
+        /** A vector length: every element takes at least one byte, so it cannot exceed what is left. */
+        private int count(String what) {
+            int n = u32();
+            if (n < 0 || n > b.length - pos) {
+                throw malformed("a vector of " + Integer.toUnsignedString(n) + " " + what + " at offset " + pos
+                        + " cannot fit in the " + (b.length - pos) + " bytes left");
+            }
+            return n;
         }
 
         private int u8() {

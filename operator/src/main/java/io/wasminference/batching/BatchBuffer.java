@@ -13,9 +13,21 @@ public final class BatchBuffer<T> {
 
     private List<Entry<T>> entries = new ArrayList<>();
     private long generation;
+    private long minTimestamp = Long.MAX_VALUE;
 
     public void add(T element, long arrivedNanos) {
         entries.add(new Entry<>(element, arrivedNanos));
+    }
+
+    /** Adds an element that carries an event-time timestamp. */
+    public void add(T element, long arrivedNanos, long timestamp) {
+        add(element, arrivedNanos);
+        minTimestamp = Math.min(minTimestamp, timestamp);
+    }
+
+    /** Smallest event-time timestamp buffered, {@link Long#MAX_VALUE} when none. */
+    public long minTimestamp() {
+        return minTimestamp;
     }
 
     public int size() {
@@ -39,6 +51,7 @@ public final class BatchBuffer<T> {
         List<Entry<T>> out = entries;
         entries = new ArrayList<>(Math.max(16, out.size()));
         generation++;
+        minTimestamp = Long.MAX_VALUE;
         return out;
     }
 }

@@ -61,7 +61,8 @@ public final class ModelValidation {
                 }
                 for (int i = 0; i < actual.length; i++) {
                     double e = expected.get(i).asDouble();
-                    if (Math.abs(actual[i] - e) > GOLDEN_TOLERANCE * Math.max(1.0, Math.abs(e))) {
+                    // written so that NaN fails
+                    if (!(Math.abs(actual[i] - e) <= GOLDEN_TOLERANCE * Math.max(1.0, Math.abs(e)))) {
                         throw new ModelRefusedException("golden vector " + g + " of " + meta.id() + ": output '"
                                 + spec.name() + "'[" + i + "] is " + actual[i] + ", expected " + e);
                     }

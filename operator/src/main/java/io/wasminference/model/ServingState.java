@@ -1,5 +1,7 @@
 package io.wasminference.model;
 
+import io.wasminference.record.ModelCommand;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -10,15 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One subtask's entry in the operator's checkpointed state: the versions it has served, the current one last.
- * Versioned binary format; {@link ModelVersion#toBytes()} entries of the first format read as a one-version
- * history.
+ * One subtask's entry in the operator's checkpointed state: the versions it has served (the current one last) and
+ * the control commands it had received but not yet applied. Versioned binary format; entries of format 1
+ * ({@link ModelVersion#toBytes()}) and 2 (no pending commands) are read too.
  *
  * @param subtask the subtask that wrote the entry
  * @param history served versions, oldest first; never empty
+ * @param pending commands received but not applied yet, in order; prepared again after a restore
  */
-public record ServingState(int subtask, List<ModelVersion> history) {
-    private static final int FORMAT = 2;
+public record ServingState(int subtask, List<ModelVersion> history, List<ModelCommand> pending) {
+    private static final int FORMAT = 3;
     /** Rollbacks go back at most this far; older versions are dropped from the state. */
     public static final int MAX_HISTORY = 16;
 
@@ -27,6 +30,11 @@ public record ServingState(int subtask, List<ModelVersion> history) {
             throw new IllegalArgumentException("a serving state needs at least the current version");
         }
         history = List.copyOf(history.subList(Math.max(0, history.size() - MAX_HISTORY), history.size()));
+        pending = List.copyOf(pending);
+    }
+
+    public ServingState(int subtask, List<ModelVersion> history) {
+        this(subtask, history, List.of());
     }
 
     public ModelVersion current() {
@@ -44,6 +52,12 @@ public record ServingState(int subtask, List<ModelVersion> history) {
                 out.writeInt(b.length);
                 out.write(b);
             }
+            out.writeInt(pending.size());
+            for (ModelCommand c : pending) {
+                out.writeByte(c.action().ordinal());
+                out.writeUTF(c.name());
+                out.writeUTF(c.version());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -56,9 +70,9 @@ public record ServingState(int subtask, List<ModelVersion> history) {
             if (format == 1) {
                 return new ServingState(0, List.of(ModelVersion.fromBytes(data)));
             }
-            if (format != FORMAT) {
+            if (format != 2 && format != FORMAT) {
                 throw new IllegalStateException("checkpointed serving state has format " + format
-                        + ", this wasm-inference reads formats 1 and " + FORMAT + "; restore with a matching release");
+                        + ", this wasm-inference reads formats 1 to " + FORMAT + "; restore with a matching release");
             }
             int subtask = in.readInt();
             int n = in.readInt();
@@ -68,7 +82,15 @@ public record ServingState(int subtask, List<ModelVersion> history) {
                 in.readFully(b);
                 history.add(ModelVersion.fromBytes(b));
             }
-            return new ServingState(subtask, history);
+            List<ModelCommand> pending = new ArrayList<>();
+            if (format >= 3) {
+                int p = in.readInt();
+                for (int i = 0; i < p; i++) {
+                    pending.add(new ModelCommand(ModelCommand.Action.values()[in.readByte()], in.readUTF(),
+                            in.readUTF()));
+                }
+            }
+            return new ServingState(subtask, history, pending);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt checkpointed serving state", e);
         }

@@ -33,7 +33,6 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
     private final OutputTag<DeadLetter> deadLetters;
 
     private transient BatchBuffer<StreamRecord<InferenceRequest>> buffer;
-    private transient int batchSize;
     private transient ScheduledFuture<?> timer;
 
     AbstractInferenceOperator(WasmInferenceFunction function, OutputTag<DeadLetter> deadLetters) {
@@ -50,13 +49,18 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
     public void open() throws Exception {
         super.open(); // opens the function: loads the model, creates the instance
         buffer = new BatchBuffer<>();
-        batchSize = policy.effectiveSize(userFunction.modelMaxBatch());
     }
 
     /** Buffers one request and flushes when the batch is full; the first record of a batch starts its timer. */
     final void onRequest(StreamRecord<InferenceRequest> element) {
-        buffer.add(element, System.nanoTime());
-        if (buffer.size() >= batchSize) {
+        // A copy: with object reuse, the chained upstream operator reuses the StreamRecord we are handed.
+        long now = System.nanoTime();
+        if (element.hasTimestamp()) {
+            buffer.add(new StreamRecord<>(element.getValue(), element.getTimestamp()), now, element.getTimestamp());
+        } else {
+            buffer.add(new StreamRecord<>(element.getValue()), now);
+        }
+        if (buffer.size() >= batchSize()) {
             flush();
         } else if (buffer.size() == 1) {
             long generation = buffer.generation();
@@ -71,7 +75,9 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        flush(); // records before the watermark leave before it
+        if (buffer != null && buffer.minTimestamp() <= mark.getTimestamp()) {
+            flush(); // records at or before the watermark leave before it, so they are not late downstream
+        }
         super.processWatermark(mark);
     }
 
@@ -87,9 +93,9 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
         super.finish();
     }
 
-    /** Batch size in effect: the configured size capped by the model's declared maximum. */
+    /** Batch size in effect: the configured size capped by the declared maximum of the model serving now. */
     final int batchSize() {
-        return batchSize;
+        return policy.effectiveSize(userFunction.modelMaxBatch());
     }
 
     /** The one flush path. */

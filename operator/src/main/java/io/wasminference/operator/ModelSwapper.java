@@ -46,6 +46,7 @@ final class ModelSwapper implements AutoCloseable {
     private final int subtask;
     private final ArrayDeque<ModelCommand> queued = new ArrayDeque<>();
     private CompletableFuture<Prepared> inFlight;
+    private ModelCommand inFlightCommand;
     private ExecutorService executor;
     private volatile Runnable onReady;
 
@@ -69,6 +70,7 @@ final class ModelSwapper implements AutoCloseable {
             return;
         }
         ModelCommand command = queued.poll();
+        inFlightCommand = command;
         String ignored = null;
         ModelVersion rollbackTo = null;
         if (!command.name().equals(current.name())) {
@@ -106,7 +108,18 @@ final class ModelSwapper implements AutoCloseable {
         }
         Prepared p = inFlight.join();
         inFlight = null;
+        inFlightCommand = null;
         return p;
+    }
+
+    /** Commands received but not applied yet (the one in flight first): what a checkpoint must remember. */
+    List<ModelCommand> pendingCommands() {
+        List<ModelCommand> pending = new java.util.ArrayList<>();
+        if (inFlightCommand != null) {
+            pending.add(inFlightCommand);
+        }
+        pending.addAll(queued);
+        return pending;
     }
 
     /** Waits for the command in flight; false when none is. */
@@ -114,7 +127,12 @@ final class ModelSwapper implements AutoCloseable {
         if (inFlight == null) {
             return false;
         }
-        inFlight.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            inFlight.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("preparing a control command took longer than " + timeout
+                    + " (loading, compiling and validating the model); check the model repository's file system", e);
+        }
         return true;
     }
 
@@ -139,7 +157,7 @@ final class ModelSwapper implements AutoCloseable {
                 ref = repository.ref(manifest);
                 golden = manifest.golden();
             }
-            candidate = WasmModel.load(ref.load(), config.limits());
+            candidate = WasmModel.load(loadWithRetries(ref), config.limits());
             ModelMetadata meta = candidate.metadata();
             String expectedVersion = rollbackTo != null ? rollbackTo.version() : command.version();
             if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
@@ -158,7 +176,26 @@ final class ModelSwapper implements AutoCloseable {
             if (candidate != null) {
                 candidate.close();
             }
-            return new Prepared(command, ModelEvent.REFUSED, null, null, null, String.valueOf(e.getMessage()));
+            String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
+            return new Prepared(command, ModelEvent.REFUSED, null, null, null, reason);
+        }
+    }
+
+    /**
+     * Reads the model, retrying a failed read (a flaky object store, say) twice with back-off before the command
+     * is refused; a hash mismatch is final at once.
+     */
+    private static byte[] loadWithRetries(ModelRef ref) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ref.load();
+            } catch (io.wasminference.errors.ModelRefusedException e) {
+                boolean unreadable = e.getCause() instanceof java.io.IOException;
+                if (!unreadable || attempt == 3) {
+                    throw e;
+                }
+                Thread.sleep(1000L << (attempt - 1));
+            }
         }
     }
 

@@ -59,6 +59,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
 
     private transient ListState<byte[]> versionState;
     private transient List<ModelVersion> restored;
+    private transient List<ModelCommand> restoredPending;
     private transient WasmModel model;
     private transient ModelInstance instance;
     /** Versions served so far, the current one last (what a rollback goes back through). */
@@ -90,10 +91,11 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
             int index = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
             // Each subtask restores its own entry; after rescaling, new subtasks take the lowest one (control
             // commands reach every subtask, so the entries differ only while a swap is in flight).
-            restored = entries.stream().filter(e -> e.subtask() == index).findFirst()
+            ServingState own = entries.stream().filter(e -> e.subtask() == index).findFirst()
                     .or(() -> entries.stream().min(java.util.Comparator.comparingInt(ServingState::subtask)))
-                    .map(ServingState::history)
                     .orElse(null);
+            restored = own == null ? null : own.history();
+            restoredPending = own == null ? List.of() : own.pending();
         }
     }
 
@@ -111,8 +113,10 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 throw new IllegalStateException("this job was restored serving model " + restoredVersion.id()
                         + " (sha256 " + restoredVersion.sha256() + "), but that version cannot be loaded from "
                         + restoredVersion.location() + ": " + e.getMessage() + ". The operator never switches "
-                        + "models silently: put that exact file back at " + restoredVersion.location()
-                        + ", or start the job without this checkpoint/savepoint to serve " + config.model() + ".", e);
+                        + "models silently. Put that exact file back at " + restoredVersion.location() + "; or, to "
+                        + "serve " + config.model() + " instead, give this operator a new uid and restore with "
+                        + "--allowNonRestoredState (that drops only this operator's state, not the Kafka offsets).",
+                        e);
             }
             throw e;
         }
@@ -133,6 +137,10 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 () -> instance == null ? 0 : instance.restarts(), loadMillis);
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         swapper = new ModelSwapper(config, subtask);
+        if (restoredPending != null && !restoredPending.isEmpty()) {
+            LOG.info("Subtask {}: resuming control commands from the checkpoint: {}", subtask, restoredPending);
+            restoredPending.forEach(swapper::submit);
+        }
         if (restoredVersion != null && !config.model().location().equals(restoredVersion.location())) {
             LOG.info("Subtask {}: serving {} restored from the checkpoint; the configured model {} is not used",
                     subtask, serving, config.model());
@@ -143,7 +151,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
 
     @Override
     public void snapshotState(FunctionSnapshotContext context) throws Exception {
-        versionState.update(List.of(new ServingState(subtask, history).toBytes()));
+        versionState.update(List.of(new ServingState(subtask, history, swapper.pendingCommands()).toBytes()));
     }
 
     /** Runs one record; any failure fails the task. Use {@link WasmInference#apply} for batching and dead letters. */
@@ -196,6 +204,14 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         if (indexes.isEmpty()) {
             return;
         }
+        int max = model.metadata().maxBatch();
+        if (indexes.size() > max) {
+            for (int from = 0; from < indexes.size(); from += max) {
+                runIsolating(entries, indexes.subList(from, Math.min(indexes.size(), from + max)), outcomes,
+                        flushNanos);
+            }
+            return;
+        }
         List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
         for (int i : indexes) {
             inputs.add(entries.get(i).element().inputs());
@@ -212,10 +228,11 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                         + " (error policy FAIL): " + e.getMessage(), e);
             }
             if (indexes.size() > 1) {
-                LOG.debug("Batch of {} failed ({}); retrying record by record", indexes.size(), e.kind());
-                for (int i : indexes) {
-                    runIsolating(entries, List.of(i), outcomes, flushNanos);
-                }
+                // Bisect on a fresh instance: one poison record in a batch of n costs about 2 log2(n) calls, not n.
+                LOG.debug("Batch of {} failed ({}); retrying its halves", indexes.size(), e.kind());
+                int mid = indexes.size() / 2;
+                runIsolating(entries, indexes.subList(0, mid), outcomes, flushNanos);
+                runIsolating(entries, indexes.subList(mid, indexes.size()), outcomes, flushNanos);
                 return;
             }
             int i = indexes.get(0);
@@ -288,9 +305,13 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     // Hot swap (docs/hot-swap.md): the ModelSwapper prepares commands off the task thread; they are applied here,
     // on the task thread, between two batches.
 
-    /** Called (from any thread) when a prepared swap is ready to apply; the operator schedules {@link #applyReady}. */
+    /**
+     * Registers what to call (from the swap thread) when a prepared swap is ready to apply, and starts preparing
+     * the commands restored from a checkpoint, if any.
+     */
     public void onSwapReady(Runnable callback) {
         swapper.onReady(callback);
+        swapper.startNext(model.metadata(), history);
     }
 
     /** Queues a control command; it is prepared off the task thread and applied between two batches. */

@@ -3,6 +3,7 @@ package io.wasminference.record;
 import io.wasminference.abi.DType;
 import io.wasminference.tensor.Tensor;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.types.StringValue;
 import org.apache.flink.core.memory.DataOutputView;
 
 import java.io.IOException;
@@ -21,12 +22,12 @@ final class FieldCodec {
     static void writeNullableString(String s, DataOutputView out) throws IOException {
         out.writeBoolean(s != null);
         if (s != null) {
-            out.writeUTF(s);
+            StringValue.writeString(s, out);
         }
     }
 
     static String readNullableString(DataInputView in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
+        return in.readBoolean() ? StringValue.readString(in) : null;
     }
 
     static void writeNullableBytes(byte[] b, DataOutputView out) throws IOException {
@@ -49,7 +50,7 @@ final class FieldCodec {
     static void writeHeaders(List<Header> headers, DataOutputView out) throws IOException {
         out.writeInt(headers.size());
         for (Header h : headers) {
-            out.writeUTF(h.name());
+            StringValue.writeString(h.name(), out);
             writeNullableBytes(h.rawValue(), out);
         }
     }
@@ -58,7 +59,7 @@ final class FieldCodec {
         int n = in.readInt();
         List<Header> headers = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            headers.add(new Header(in.readUTF(), readNullableBytes(in)));
+            headers.add(new Header(StringValue.readString(in), readNullableBytes(in)));
         }
         return headers;
     }
@@ -90,7 +91,7 @@ final class FieldCodec {
     static void writeTensors(Map<String, Tensor> tensors, DataOutputView out) throws IOException {
         out.writeInt(tensors.size());
         for (Map.Entry<String, Tensor> e : new TreeMap<>(tensors).entrySet()) {
-            out.writeUTF(e.getKey());
+            StringValue.writeString(e.getKey(), out);
             writeTensor(e.getValue(), out);
         }
     }
@@ -99,7 +100,7 @@ final class FieldCodec {
         int n = in.readInt();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            tensors.put(in.readUTF(), readTensor(in));
+            tensors.put(StringValue.readString(in), readTensor(in));
         }
         return tensors;
     }

@@ -4,6 +4,7 @@ import io.wasminference.tensor.Tensor;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.types.StringValue;
 import org.apache.flink.core.memory.DataOutputView;
 
 import java.io.IOException;
@@ -22,7 +23,7 @@ public final class RecordSerializers {
 
         @Override
         public void serialize(InferenceRequest r, DataOutputView out) throws IOException {
-            out.writeUTF(r.id());
+            StringValue.writeString(r.id(), out);
             FieldCodec.writeNullableBytes(r.key(), out);
             FieldCodec.writeHeaders(r.headers(), out);
             FieldCodec.writeTensors(r.inputs(), out);
@@ -32,7 +33,7 @@ public final class RecordSerializers {
 
         @Override
         public InferenceRequest deserialize(DataInputView in) throws IOException {
-            String id = in.readUTF();
+            String id = StringValue.readString(in);
             byte[] key = FieldCodec.readNullableBytes(in);
             List<Header> headers = FieldCodec.readHeaders(in);
             Map<String, Tensor> inputs = FieldCodec.readTensors(in);
@@ -54,18 +55,18 @@ public final class RecordSerializers {
 
         @Override
         public void serialize(Prediction p, DataOutputView out) throws IOException {
-            out.writeUTF(p.id());
+            StringValue.writeString(p.id(), out);
             FieldCodec.writeNullableBytes(p.key(), out);
             FieldCodec.writeHeaders(p.headers(), out);
             FieldCodec.writeTensors(p.outputs(), out);
             out.writeInt(p.topK().size());
             for (ClassScore c : p.topK()) {
                 out.writeInt(c.index());
-                out.writeUTF(c.label());
+                StringValue.writeString(c.label(), out);
                 out.writeFloat(c.probability());
             }
-            out.writeUTF(p.modelName());
-            out.writeUTF(p.modelVersion());
+            StringValue.writeString(p.modelName(), out);
+            StringValue.writeString(p.modelVersion(), out);
             out.writeInt(p.batchSize());
             out.writeLong(p.queueMicros());
             out.writeLong(p.inferenceMicros());
@@ -73,16 +74,16 @@ public final class RecordSerializers {
 
         @Override
         public Prediction deserialize(DataInputView in) throws IOException {
-            String id = in.readUTF();
+            String id = StringValue.readString(in);
             byte[] key = FieldCodec.readNullableBytes(in);
             List<Header> headers = FieldCodec.readHeaders(in);
             Map<String, Tensor> outputs = FieldCodec.readTensors(in);
             int k = in.readInt();
             List<ClassScore> top = new ArrayList<>(k);
             for (int i = 0; i < k; i++) {
-                top.add(new ClassScore(in.readInt(), in.readUTF(), in.readFloat()));
+                top.add(new ClassScore(in.readInt(), StringValue.readString(in), in.readFloat()));
             }
-            return new Prediction(id, key, headers, outputs, top, in.readUTF(), in.readUTF(), in.readInt(),
+            return new Prediction(id, key, headers, outputs, top, StringValue.readString(in), StringValue.readString(in), in.readInt(),
                     in.readLong(), in.readLong());
         }
 
@@ -99,21 +100,21 @@ public final class RecordSerializers {
 
         @Override
         public void serialize(DeadLetter d, DataOutputView out) throws IOException {
-            out.writeUTF(d.id());
+            StringValue.writeString(d.id(), out);
             FieldCodec.writeNullableBytes(d.key(), out);
             FieldCodec.writeHeaders(d.headers(), out);
-            out.writeUTF(d.errorKind());
-            out.writeUTF(d.reason().length() > 16_000 ? d.reason().substring(0, 16_000) : d.reason());
-            out.writeUTF(d.modelName());
-            out.writeUTF(d.modelVersion());
+            StringValue.writeString(d.errorKind(), out);
+            StringValue.writeString(d.reason().length() > 16_000 ? d.reason().substring(0, 16_000) : d.reason(), out);
+            StringValue.writeString(d.modelName(), out);
+            StringValue.writeString(d.modelVersion(), out);
             FieldCodec.writeNullableString(d.origin(), out);
             FieldCodec.writeNullableBytes(d.payload(), out);
         }
 
         @Override
         public DeadLetter deserialize(DataInputView in) throws IOException {
-            return new DeadLetter(in.readUTF(), FieldCodec.readNullableBytes(in), FieldCodec.readHeaders(in),
-                    in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(), FieldCodec.readNullableString(in),
+            return new DeadLetter(StringValue.readString(in), FieldCodec.readNullableBytes(in), FieldCodec.readHeaders(in),
+                    StringValue.readString(in), StringValue.readString(in), StringValue.readString(in), StringValue.readString(in), FieldCodec.readNullableString(in),
                     FieldCodec.readNullableBytes(in));
         }
 
@@ -131,13 +132,13 @@ public final class RecordSerializers {
         @Override
         public void serialize(ModelCommand c, DataOutputView out) throws IOException {
             out.writeByte(c.action().ordinal());
-            out.writeUTF(c.name());
-            out.writeUTF(c.version());
+            StringValue.writeString(c.name(), out);
+            StringValue.writeString(c.version(), out);
         }
 
         @Override
         public ModelCommand deserialize(DataInputView in) throws IOException {
-            return new ModelCommand(ModelCommand.Action.values()[in.readByte()], in.readUTF(), in.readUTF());
+            return new ModelCommand(ModelCommand.Action.values()[in.readByte()], StringValue.readString(in), StringValue.readString(in));
         }
 
         @Override
@@ -155,18 +156,18 @@ public final class RecordSerializers {
         public void serialize(ModelEvent e, DataOutputView out) throws IOException {
             out.writeLong(e.timestampMillis());
             out.writeInt(e.subtask());
-            out.writeUTF(e.command());
-            out.writeUTF(e.status());
-            out.writeUTF(e.modelName());
-            out.writeUTF(e.servingVersion());
-            out.writeUTF(e.previousVersion());
-            out.writeUTF(e.reason().length() > 16_000 ? e.reason().substring(0, 16_000) : e.reason());
+            StringValue.writeString(e.command(), out);
+            StringValue.writeString(e.status(), out);
+            StringValue.writeString(e.modelName(), out);
+            StringValue.writeString(e.servingVersion(), out);
+            StringValue.writeString(e.previousVersion(), out);
+            StringValue.writeString(e.reason().length() > 16_000 ? e.reason().substring(0, 16_000) : e.reason(), out);
         }
 
         @Override
         public ModelEvent deserialize(DataInputView in) throws IOException {
-            return new ModelEvent(in.readLong(), in.readInt(), in.readUTF(), in.readUTF(), in.readUTF(), in.readUTF(),
-                    in.readUTF(), in.readUTF());
+            return new ModelEvent(in.readLong(), in.readInt(), StringValue.readString(in), StringValue.readString(in), StringValue.readString(in), StringValue.readString(in),
+                    StringValue.readString(in), StringValue.readString(in));
         }
 
         @Override

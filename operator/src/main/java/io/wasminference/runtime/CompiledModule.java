@@ -1,7 +1,6 @@
 package io.wasminference.runtime;
 
 import io.github.kawamuray.wasmtime.Module;
-import io.wasminference.abi.ModuleValidator.ValidatedModule;
 import io.wasminference.errors.ModelRefusedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,20 +25,21 @@ final class CompiledModule {
     private final String sha256;
     private final SharedEngine engine;
     private final Module module;
-    private final ValidatedModule validated;
     private int refCount;
     private boolean disposed;
 
-    private CompiledModule(String key, String sha256, SharedEngine engine, Module module, ValidatedModule validated) {
+    private CompiledModule(String key, String sha256, SharedEngine engine, Module module) {
         this.key = key;
         this.sha256 = sha256;
         this.engine = engine;
         this.module = module;
-        this.validated = validated;
     }
 
-    /** Returns the shared compiled module for these bytes, compiling them if this JVM has not yet. */
-    static CompiledModule acquire(byte[] bytes, String sha256, ValidatedModule validated, long maxWasmStackBytes) {
+    /**
+     * Returns the shared compiled module for these bytes, compiling them if this JVM has not yet. Only the code is
+     * shared: each {@link WasmModel} keeps its own validation result (its memory plan depends on its limits).
+     */
+    static CompiledModule acquire(byte[] bytes, String sha256, String modelId, long maxWasmStackBytes) {
         String key = sha256 + "/" + maxWasmStackBytes;
         synchronized (CompiledModule.class) {
             CompiledModule cached = CACHE.get(key);
@@ -55,13 +55,13 @@ final class CompiledModule {
             } catch (RuntimeException e) {
                 engine.release();
                 throw new ModelRefusedException("Wasmtime refused to compile model "
-                        + validated.metadata().id() + ": " + e.getMessage()
+                        + modelId + ": " + e.getMessage()
                         + ". The module is invalid WebAssembly or uses a feature wasmtime 7 does not enable "
                         + "(relaxed SIMD, threads, memory64).", e);
             }
-            LOG.info("Compiled model {} (sha256 {}, {} bytes) in {} ms", validated.metadata().id(),
+            LOG.info("Compiled model {} (sha256 {}, {} bytes) in {} ms", modelId,
                     sha256.substring(0, 12), bytes.length, (System.nanoTime() - start) / 1_000_000);
-            CompiledModule compiled = new CompiledModule(key, sha256, engine, module, validated);
+            CompiledModule compiled = new CompiledModule(key, sha256, engine, module);
             compiled.refCount = 1;
             CACHE.put(key, compiled);
             return compiled;
@@ -86,9 +86,12 @@ final class CompiledModule {
             }
             disposed = true;
             CACHE.remove(key);
-            module.dispose();
         }
-        engine.release();
+        try {
+            module.dispose();
+        } finally {
+            engine.release();
+        }
     }
 
     Module module() {
@@ -97,10 +100,6 @@ final class CompiledModule {
 
     SharedEngine engine() {
         return engine;
-    }
-
-    ValidatedModule validated() {
-        return validated;
     }
 
     String sha256() {

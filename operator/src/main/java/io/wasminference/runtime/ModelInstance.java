@@ -2,6 +2,7 @@ package io.wasminference.runtime;
 
 import io.wasminference.abi.ControlBlock;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleValidator.ValidatedModule;
 import io.wasminference.abi.Status;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
@@ -30,19 +31,25 @@ public final class ModelInstance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelInstance.class);
 
     private final CompiledModule compiled;
+    private final ValidatedModule validated;
     private final SandboxLimits limits;
     private final ModelMetadata metadata;
     private Sandbox sandbox;
-    private long restarts;
     private boolean inCall;
     private boolean closed;
+    // Written by the owning thread only; volatile so metric reporters on other threads read them without ever
+    // touching native objects.
+    private volatile long restarts;
+    private volatile long memoryBytes;
 
-    ModelInstance(CompiledModule compiled, SandboxLimits limits) {
+    ModelInstance(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
         this.compiled = compiled.retain();
+        this.validated = validated;
         this.limits = limits;
-        this.metadata = compiled.validated().metadata();
+        this.metadata = validated.metadata();
         try {
-            this.sandbox = Sandbox.create(compiled, limits);
+            this.sandbox = Sandbox.create(compiled, validated, limits);
+            this.memoryBytes = sandbox.memoryBytes();
         } catch (RuntimeException | Error e) {
             compiled.release();
             throw e;
@@ -99,7 +106,9 @@ public final class ModelInstance implements AutoCloseable {
         inCall = true;
         try {
             Sandbox s = sandbox();
-            return runIn(s, batchSize, writer);
+            List<Tensor> out = runIn(s, batchSize, writer);
+            memoryBytes = s.memoryBytes();
+            return out;
         } catch (WasmInferenceException e) {
             if (e.kind().instanceReplaced()) {
                 discardSandbox(e);
@@ -207,7 +216,8 @@ public final class ModelInstance implements AutoCloseable {
 
     private Sandbox sandbox() {
         if (sandbox == null) {
-            sandbox = Sandbox.create(compiled, limits);
+            sandbox = Sandbox.create(compiled, validated, limits);
+            memoryBytes = sandbox.memoryBytes();
             restarts++;
             LOG.info("Model {}: created a fresh instance (restart #{})", metadata.id(), restarts);
         }
@@ -217,22 +227,24 @@ public final class ModelInstance implements AutoCloseable {
     private void discardSandbox(WasmInferenceException cause) {
         if (sandbox != null) {
             LOG.warn("Model {}: discarding instance after {}: {}", metadata.id(), cause.kind(), cause.getMessage());
-            sandbox.close();
+            Sandbox s = sandbox;
             sandbox = null;
+            memoryBytes = 0;
+            s.close();
         }
     }
 
-    /** How many times the instance was replaced after a failure. */
+    /** How many times the instance was replaced after a failure; safe to read from any thread. */
     public long restarts() {
         return restarts;
     }
 
-    /** Current size of the instance's linear memory in bytes (0 between a failure and the next call). */
+    /**
+     * Size of the instance's linear memory in bytes after its last call (0 between a failure and the next call,
+     * and once closed). Safe to read from any thread: it never touches the native store.
+     */
     public long memoryBytes() {
-        if (closed || sandbox == null) {
-            return 0;
-        }
-        return sandbox.memoryBytes();
+        return memoryBytes;
     }
 
     public boolean isClosed() {
@@ -249,10 +261,15 @@ public final class ModelInstance implements AutoCloseable {
             throw new IllegalStateException("cannot close model instance " + metadata.id() + " during a call");
         }
         closed = true;
-        if (sandbox != null) {
-            sandbox.close();
-            sandbox = null;
+        memoryBytes = 0;
+        Sandbox s = sandbox;
+        sandbox = null;
+        try {
+            if (s != null) {
+                s.close();
+            }
+        } finally {
+            compiled.release();
         }
-        compiled.release();
     }
 }

@@ -12,6 +12,7 @@ import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.wasminference.abi.ControlBlock;
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleValidator.ValidatedModule;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.ModelOutOfMemoryException;
 import io.wasminference.errors.ModelProtocolException;
@@ -35,6 +36,7 @@ final class Sandbox implements AutoCloseable {
     private static final Val[] NO_ARGS = new Val[0];
 
     private final CompiledModule compiled;
+    private final ValidatedModule validated;
     private final SandboxLimits limits;
     private final Store<Void> store;
     private final List<AutoCloseable> handles = new ArrayList<>();
@@ -43,8 +45,9 @@ final class Sandbox implements AutoCloseable {
     private int control;
     private boolean closed;
 
-    private Sandbox(CompiledModule compiled, SandboxLimits limits) {
+    private Sandbox(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
         this.compiled = compiled;
+        this.validated = validated;
         this.limits = limits;
         this.store = new Store<>(null, compiled.engine().engine());
     }
@@ -53,8 +56,8 @@ final class Sandbox implements AutoCloseable {
      * Instantiates the module under the start-up deadline, runs {@code _initialize} and {@code wi_control}, and
      * checks the control block against the metadata.
      */
-    static Sandbox create(CompiledModule compiled, SandboxLimits limits) {
-        Sandbox s = new Sandbox(compiled, limits);
+    static Sandbox create(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
+        Sandbox s = new Sandbox(compiled, validated, limits);
         try {
             s.start();
             return s;
@@ -65,8 +68,10 @@ final class Sandbox implements AutoCloseable {
     }
 
     private void start() {
-        MemoryPlan plan = compiled.validated().memory();
-        ModelMetadata meta = compiled.validated().metadata();
+        MemoryPlan plan = validated.memory();
+        ModelMetadata meta = validated.metadata();
+        // One deadline for the whole start-up: instantiation (start function), _initialize and wi_control.
+        long startupEnd = System.nanoTime() + limits.startupTimeout().toNanos();
         store.setEpochDeadline(SharedEngine.deadlineTicks(limits.startupTimeout()));
         List<Extern> imports = new ArrayList<>();
         if (plan.imported()) {
@@ -92,15 +97,22 @@ final class Sandbox implements AutoCloseable {
         Func initialize = instance.getFunc(store, ControlBlock.EXPORT_INITIALIZE).orElse(null);
         if (initialize != null) {
             handles.add(initialize::dispose);
-            call(initialize, "_initialize", limits.startupTimeout().toMillis());
+            call(initialize, "start-up (_initialize)", remainingMillis(startupEnd), limits.startupTimeout().toMillis());
         }
-        Func controlFunc = instance.getFunc(store, ControlBlock.EXPORT_CONTROL).orElseThrow();
+        Func controlFunc = instance.getFunc(store, ControlBlock.EXPORT_CONTROL).orElseThrow(() ->
+                new ModelRefusedException("the module does not export " + ControlBlock.EXPORT_CONTROL));
         handles.add(controlFunc::dispose);
-        run = instance.getFunc(store, ControlBlock.EXPORT_RUN).orElseThrow();
+        run = instance.getFunc(store, ControlBlock.EXPORT_RUN).orElseThrow(() ->
+                new ModelRefusedException("the module does not export " + ControlBlock.EXPORT_RUN));
         handles.add(run::dispose);
-        Val[] result = call(controlFunc, ControlBlock.EXPORT_CONTROL, limits.startupTimeout().toMillis());
+        Val[] result = call(controlFunc, "start-up (" + ControlBlock.EXPORT_CONTROL + ")", remainingMillis(startupEnd),
+                limits.startupTimeout().toMillis());
         control = result[0].i32();
         checkControlBlock(meta);
+    }
+
+    private static long remainingMillis(long endNanos) {
+        return Math.max(1, (endNanos - System.nanoTime()) / 1_000_000);
     }
 
     private void checkControlBlock(ModelMetadata meta) {
@@ -173,7 +185,8 @@ final class Sandbox implements AutoCloseable {
 
     /** Calls {@code wi_run} under the call deadline and returns its status. */
     int run() {
-        return call(run, ControlBlock.EXPORT_RUN, limits.callTimeout().toMillis())[0].i32();
+        long timeout = limits.callTimeout().toMillis();
+        return call(run, ControlBlock.EXPORT_RUN, timeout, timeout)[0].i32();
     }
 
     long memoryBytes() {
@@ -181,14 +194,18 @@ final class Sandbox implements AutoCloseable {
         return memory.dataSize(store);
     }
 
-    private Val[] call(Func f, String name, long timeoutMillis) {
+    /**
+     * @param deadlineMillis time left for this call
+     * @param limitMillis the configured limit it belongs to, for the message
+     */
+    private Val[] call(Func f, String name, long deadlineMillis, long limitMillis) {
         ensureOpen();
-        store.setEpochDeadline(SharedEngine.deadlineTicks(java.time.Duration.ofMillis(timeoutMillis)));
+        store.setEpochDeadline(SharedEngine.deadlineTicks(java.time.Duration.ofMillis(deadlineMillis)));
         long started = System.nanoTime();
         try {
             return f.call(store, NO_ARGS);
         } catch (RuntimeException e) {
-            throw classify(e, name, timeoutMillis, started);
+            throw classify(e, name, limitMillis, started);
         }
     }
 
@@ -197,7 +214,7 @@ final class Sandbox implements AutoCloseable {
      * failure that came after the deadline had passed is taken as the epoch interrupt: nothing else fires then.
      */
     private WasmInferenceException classify(RuntimeException e, String during, long timeoutMillis, long startedNanos) {
-        String model = compiled.validated().metadata().id();
+        String model = validated.metadata().id();
         Trap trap = e instanceof WasmFunctionError.TrapError te ? te.trap() : null;
         String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
         boolean pastDeadline = System.nanoTime() - startedNanos >= timeoutMillis * 1_000_000L;
@@ -207,7 +224,7 @@ final class Sandbox implements AutoCloseable {
                     + "just slow, raise the call timeout or lower the batch size; if it never finishes, fix the model.",
                     e);
         }
-        MemoryPlan plan = compiled.validated().memory();
+        MemoryPlan plan = validated.memory();
         boolean atCap = memory != null && !closed && memory.size(store) >= plan.maxPages();
         if (atCap) {
             return new ModelOutOfMemoryException("model " + model + " trapped (" + (trap != null ? trap : e.getMessage())
@@ -230,7 +247,7 @@ final class Sandbox implements AutoCloseable {
     }
 
     ModelProtocolException protocol(String detail) {
-        return new ModelProtocolException("model " + compiled.validated().metadata().id() + " broke ABI v1: "
+        return new ModelProtocolException("model " + validated.metadata().id() + " broke ABI v1: "
                 + detail + ". The instance is replaced (docs/abi.md §5).");
     }
 

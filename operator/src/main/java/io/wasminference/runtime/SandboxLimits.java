@@ -26,6 +26,8 @@ public record SandboxLimits(long memoryLimitBytes, Duration callTimeout, Duratio
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(10);
     public static final long DEFAULT_MAX_WASM_STACK_BYTES = 256L << 10;
+    /** Largest wasm stack limit: half of the JVM's default 1 MiB thread stack, the rest for JVM and Flink frames. */
+    public static final long MAX_WASM_STACK_BYTES = 512L << 10;
     /** Wasm32 can address at most 4 GiB; the zero-copy memory view of wasmtime-java stops working at 2 GiB. */
     public static final long MAX_MEMORY_LIMIT_BYTES = (2L << 30) - MemoryPlan.PAGE_BYTES;
 
@@ -41,9 +43,10 @@ public record SandboxLimits(long memoryLimitBytes, Duration callTimeout, Duratio
             throw new IllegalArgumentException("timeouts must be positive, got call " + callTimeout
                     + " and startup " + startupTimeout);
         }
-        if (maxWasmStackBytes < (64 << 10) || maxWasmStackBytes > (4 << 20)) {
-            throw new IllegalArgumentException("wasm stack limit " + maxWasmStackBytes
-                    + " bytes is outside 64 KiB..4 MiB");
+        if (maxWasmStackBytes < (64 << 10) || maxWasmStackBytes > MAX_WASM_STACK_BYTES) {
+            throw new IllegalArgumentException("wasm stack limit " + maxWasmStackBytes + " bytes is outside 64 KiB.."
+                    + (MAX_WASM_STACK_BYTES >> 10) + " KiB: wasm runs on the calling thread's native stack, and a "
+                    + "limit near the JVM's 1 MiB thread stack lets a deep recursion crash the JVM");
         }
     }
 

@@ -59,6 +59,11 @@ final class SharedEngine {
         return e;
     }
 
+    /**
+     * Drops one reference; the last one stops the ticker, which disposes the engine as it exits, so the engine is
+     * never disposed while the ticker is inside {@code incrementEpoch} (the releasing thread may be interrupted, as
+     * Flink interrupts cancelled tasks, and must not be trusted to wait).
+     */
     void release() {
         synchronized (SharedEngine.class) {
             if (--refCount > 0) {
@@ -68,14 +73,6 @@ final class SharedEngine {
             closed = true;
         }
         ticker.interrupt();
-        try {
-            ticker.join(TimeUnit.SECONDS.toMillis(5));
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-        }
-        // Stores and modules hold their own reference to the underlying engine, so this only drops ours.
-        engine.dispose();
-        LOG.debug("Disposed wasm engine (max wasm stack {} bytes)", maxWasmStackBytes);
     }
 
     Engine engine() {
@@ -93,15 +90,24 @@ final class SharedEngine {
 
     private void tick() {
         long tickNanos = TICK.toNanos();
-        while (!closed) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(tickNanos);
-            } catch (InterruptedException ie) {
-                return;
+        try {
+            while (!closed) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(tickNanos);
+                    if (!closed) {
+                        engine.incrementEpoch();
+                    }
+                } catch (InterruptedException ie) {
+                    // release() interrupts; the loop condition decides
+                } catch (Throwable t) {
+                    // A ticker that dies leaves every call on this engine without a deadline: keep going.
+                    LOG.error("Epoch ticker failed to advance the epoch; retrying", t);
+                }
             }
-            if (!closed) {
-                engine.incrementEpoch();
-            }
+        } finally {
+            // Stores and modules hold their own reference to the underlying engine, so this only drops ours.
+            engine.dispose();
+            LOG.debug("Disposed wasm engine (max wasm stack {} bytes)", maxWasmStackBytes);
         }
     }
 }

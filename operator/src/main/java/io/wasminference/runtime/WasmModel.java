@@ -31,11 +31,13 @@ import java.util.HexFormat;
  */
 public final class WasmModel implements AutoCloseable {
     private final CompiledModule compiled;
+    private final ValidatedModule validated;
     private final SandboxLimits limits;
     private volatile boolean closed;
 
-    private WasmModel(CompiledModule compiled, SandboxLimits limits) {
+    private WasmModel(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
         this.compiled = compiled;
+        this.validated = validated;
         this.limits = limits;
     }
 
@@ -48,7 +50,9 @@ public final class WasmModel implements AutoCloseable {
     public static WasmModel load(byte[] wasm, SandboxLimits limits) {
         ValidatedModule validated = ModuleValidator.validate(wasm, limits.memoryLimitPages());
         String sha256 = sha256(wasm);
-        return new WasmModel(CompiledModule.acquire(wasm, sha256, validated, limits.maxWasmStackBytes()), limits);
+        CompiledModule compiled = CompiledModule.acquire(wasm, sha256, validated.metadata().id(),
+                limits.maxWasmStackBytes());
+        return new WasmModel(compiled, validated, limits);
     }
 
     public static WasmModel load(Path file, SandboxLimits limits) throws IOException {
@@ -63,11 +67,11 @@ public final class WasmModel implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("model " + metadata().id() + " is closed");
         }
-        return new ModelInstance(compiled, limits);
+        return new ModelInstance(compiled, validated, limits);
     }
 
     public ModelMetadata metadata() {
-        return compiled.validated().metadata();
+        return validated.metadata();
     }
 
     /** Hex sha256 of the module bytes. */
@@ -81,7 +85,7 @@ public final class WasmModel implements AutoCloseable {
 
     /** Whether the host provides this module's memory (it imports {@code env.memory}). */
     public boolean hostProvidedMemory() {
-        return compiled.validated().memory().imported();
+        return validated.memory().imported();
     }
 
     /** Hex sha256 of {@code bytes}. */

@@ -53,6 +53,8 @@ public final class InferenceJob {
         env.setParallelism(o.integer("parallelism"));
         if (o.integer("checkpoint-ms") > 0) {
             env.enableCheckpointing(o.integer("checkpoint-ms"));
+            // Below the transaction timeout: a transaction must not outlive the checkpoint that commits it.
+            env.getCheckpointConfig().setCheckpointTimeout(o.integer("checkpoint-timeout-ms"));
         }
         Properties kafka = o.kafkaProperties();
 
@@ -104,15 +106,18 @@ public final class InferenceJob {
     /** The control topic: commands broadcast to every subtask; events (and unreadable commands) to the status topic. */
     private static InferenceResult withControl(StreamExecutionEnvironment env, JobOptions o, Properties kafka,
             WasmInference inference, DataStream<InferenceRequest> requests) {
+        requireSinglePartition(o, kafka);
         Properties controlProps = new Properties();
         controlProps.putAll(kafka);
         controlProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // The control topic is the log of intended deployments: a fresh job replays it from the start (committed
+        // group offsets would make a job started without state skip it); a restored job resumes from its checkpoint.
+        controlProps.put("commit.offsets.on.checkpoint", "false");
         KafkaSource<String> control = KafkaSource.<String>builder()
                 .setBootstrapServers(o.bootstrap())
                 .setTopics(o.controlTopic())
                 .setGroupId(o.groupId() + "-control")
-                // The control topic is the log of intended deployments: a fresh job replays it from the start.
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(OffsetsInitializer.earliest())
                 .setValueOnlyDeserializer(new SimpleStringSchema())
                 .setProperties(controlProps)
                 .build();
@@ -127,6 +132,22 @@ public final class InferenceJob {
                 .sinkTo(sink(o, kafka, "status", new Serializers.EventSerializer(o.statusTopic())))
                 .uid("kafka-status").name("kafka " + o.statusTopic());
         return result;
+    }
+
+    /** Commands must keep their order: one partition. Checked when the job is built, so it fails before it runs. */
+    private static void requireSinglePartition(JobOptions o, Properties kafka) {
+        int partitions;
+        try {
+            partitions = KafkaTools.partitionCount(o.bootstrap(), kafka, o.controlTopic());
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot describe the control topic " + o.controlTopic() + " at "
+                    + o.bootstrap() + ": " + e.getMessage(), e);
+        }
+        if (partitions != 1) {
+            throw new IllegalArgumentException("the control topic " + o.controlTopic() + " has " + partitions
+                    + " partitions; it needs exactly one so deploy and rollback commands stay in order (create it "
+                    + "with --partitions 1)");
+        }
     }
 
     /** Parses JSON commands; an unreadable one becomes an INVALID event on the status topic. */
@@ -149,7 +170,8 @@ public final class InferenceJob {
             org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {
         Properties props = new Properties();
         props.putAll(kafka);
-        // The connector's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min).
+        // The connector's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min); 15 min
+        // leaves room for slow checkpoints (a timed-out batch is bisected, each half may take a call timeout).
         props.putIfAbsent("transaction.timeout.ms", Integer.toString(o.integer("transaction-timeout-ms")));
         var builder = KafkaSink.<T>builder()
                 .setBootstrapServers(o.bootstrap())

@@ -41,8 +41,10 @@ public final class JobOptions implements Serializable {
             new String[] {"parallelism", "2", "parallelism of the job (one model instance per subtask)"},
             new String[] {"checkpoint-ms", "2000", "checkpoint interval (exactly-once commits on checkpoints)"},
             new String[] {"delivery", "exactly-once", "exactly-once, at-least-once or none"},
-            new String[] {"transaction-timeout-ms", "60000",
-                "Kafka transaction timeout; must not exceed the broker's transaction.max.timeout.ms"},
+            new String[] {"checkpoint-timeout-ms", "600000",
+                "checkpoint timeout; must be below the transaction timeout"},
+            new String[] {"transaction-timeout-ms", "900000",
+                "Kafka transaction timeout; at most the broker's transaction.max.timeout.ms (default 900000)"},
             new String[] {"max-record-bytes", "4194304", "larger record values are dead-lettered"},
             new String[] {"top-k", "5", "classes per classifier prediction"},
             new String[] {"include-outputs", "true", "write the raw output tensors into predictions"},
@@ -125,13 +127,18 @@ public final class JobOptions implements Serializable {
 
     private void validate() {
         for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
-                "checkpoint-ms", "transaction-timeout-ms", "max-record-bytes", "top-k")) {
+                "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k")) {
             integer(k);
         }
         delivery();
         format();
         if (!values.get("control-topic").isEmpty() && values.get("model-repo").isEmpty()) {
             throw new Args.UsageException("--control-topic needs --model-repo: deploy commands load versions from it");
+        }
+        if (delivery() == DeliveryGuarantee.EXACTLY_ONCE
+                && integer("checkpoint-timeout-ms") >= integer("transaction-timeout-ms")) {
+            throw new Args.UsageException("--checkpoint-timeout-ms must be below --transaction-timeout-ms: a "
+                    + "transaction that outlives its checkpoint is aborted by the broker and its records are lost");
         }
         if (delivery() == DeliveryGuarantee.EXACTLY_ONCE && integer("checkpoint-ms") <= 0) {
             throw new Args.UsageException("exactly-once needs checkpoints: set --checkpoint-ms > 0");

@@ -41,6 +41,16 @@ public final class KafkaTools {
         }
     }
 
+    /** Partitions of an existing topic. */
+    public static int partitionCount(String bootstrap, Properties extra, String topic) throws Exception {
+        Properties p = new Properties();
+        p.putAll(extra);
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+        }
+    }
+
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Properties extra) {
         Properties p = new Properties();
         p.putAll(extra);
