@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs every benchmark of issue 6 in one go and regenerates docs/benchmarks.md and docs/benchmarks/*.png:
+#   kernel level   native C (bench/native/harness.c, -march=native and SSE2 builds) and, through JMH, the wasm
+#                  runtime (SIMD128 and scalar builds) and ONNX Runtime; same weights, same inputs; rounds of
+#                  native + JMH alternate so slow drifts of a shared machine hit every implementation alike
+#   operator       records/s in a MiniCluster vs an identity pipeline (bench/.../flink/OperatorBench)
+#   end to end     Kafka (in-process broker) -> Flink -> Kafka, records/s and p50/p99 latency
+#   memory         RSS deltas per instance and per TaskManager with N slots
+#
+#   bench/run.sh quick    # a few minutes: fewer iterations, batch sizes and repeats
+#   bench/run.sh full     # what docs/benchmarks.md holds (~30 min on 2 cores)
+#
+# Builds the project first (mvn install -DskipTests) unless BENCH_SKIP_BUILD=1. Needs clang (apt-get install
+# clang) for the native harness. Heavy steps take the lock /tmp/wi-heavy.lock, so benchmarks are not disturbed
+# by other builds on the machine that use it too. Results: bench/target/bench-results/.
+set -euo pipefail
+export LC_ALL=C
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+PROFILE=${1:-}
+case "$PROFILE" in
+  quick)
+    ROUNDS=1; JMH=(-f 1 -wi 1 -w 1s -i 2 -r 1s); NATIVE_MS=150; NATIVE_REPEATS=5
+    OP=(--batches 1,64,256 --parallelism 1,2 --repeats 1 --scale 0.5); E2E=(--models fashion-lenet5 --seconds 8)
+    MEM_SLOTS=(1 2) ;;
+  full)
+    ROUNDS=2; JMH=(-f 1 -wi 2 -w 1s -i 4 -r 1s); NATIVE_MS=300; NATIVE_REPEATS=7
+    OP=(--batches 1,8,32,64,128,256 --parallelism 1,2 --repeats 2 --scale 1); E2E=(--models digits-mlp,fashion-lenet5 --seconds 20)
+    MEM_SLOTS=(1 2 4) ;;
+  *) echo "usage: bench/run.sh quick|full" >&2; exit 2 ;;
+esac
+LOCK=/tmp/wi-heavy.lock
+heavy() { flock "$LOCK" "$@"; }
+OUT="$HERE/target/bench-results"
+cd "$ROOT"
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  echo "== building (mvn -q -B install -DskipTests)"
+  heavy mvn -q -B install -DskipTests
+fi
+[ -f "$HERE/target/bench.classpath" ] || heavy mvn -q -B -f bench/pom.xml package -DskipTests
+CC=${CC:-clang}
+command -v "$CC" >/dev/null || { echo "bench/run.sh: $CC not found (apt-get install clang)" >&2; exit 1; }
+
+rm -rf "$OUT"; mkdir -p "$OUT"
+# ONNX Runtime 1.29.0's native library crashes (SIGSEGV) when the JVM's command line is longer than a few KB, so
+# the classpath goes in CLASSPATH, and JMH passes it to its forks in a manifest jar.
+export CLASSPATH="$HERE/target/classes:$(cat "$HERE/target/bench.classpath")"
+JAVA=(java -Djava.awt.headless=true -Dbench.root="$ROOT" -Dlog4j2.level=WARN)
+
+echo "== machine and versions"
+{
+  echo "profile=$PROFILE"
+  echo "command=bench/run.sh $PROFILE"
+  echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo none)$(git diff --quiet HEAD -- samples bench 2>/dev/null || echo ' (+ local changes)')"
+  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') , $(nproc) cores ($(grep -c ^processor /proc/cpuinfo) online), $(grep -o -w -E 'avx512f|avx2|fma' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+  echo "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "os=$(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
+  echo "java=$(java -version 2>&1 | head -1)"
+  echo "maven=$(mvn -B -v 2>/dev/null | head -1)"
+  echo "native compiler=$("$CC" --version | head -1)"
+  echo "versions=Flink 2.3.0, wasmtime-java 0.19.0 (Wasmtime 7.0.1), ONNX Runtime Java 1.29.0, Kafka 4.2.0, JMH 1.37"
+  echo "kernel rounds=$ROUNDS; JMH ${JMH[*]}; native harness ${NATIVE_MS} ms x ${NATIVE_REPEATS} rounds per batch"
+} > "$OUT/env.txt"
+cat "$OUT/env.txt"
+
+echo "== native harness builds"
+"${JAVA[@]}" io.wasminference.bench.Prepare inputs "$OUT"
+S="$ROOT/samples"
+declare -A SB=([digits-mlp]=256 [fashion-lenet5]=784)
+for m in digits-mlp fashion-lenet5; do
+  for v in native-march native-sse2; do
+    arch=-march=native; [ "$v" = native-sse2 ] && arch=-march=x86-64
+    "$CC" -O3 "$arch" -std=c11 -DWI_NATIVE -I"$S/abi" -I"$S/kernels" -I"$S/models/$m" "$HERE/native/harness.c" \
+      "$S/models/$m/model.c" "$S/kernels/wi_kernels.c" -o "$OUT/harness-$m-$v"
+  done
+done
+
+for r in $(seq 1 "$ROUNDS"); do
+  echo "== kernel round $r/$ROUNDS: native harness"
+  for m in digits-mlp fashion-lenet5; do
+    for v in native-march native-sse2; do
+      heavy "$OUT/harness-$m-$v" "$m,$v,$r" "$OUT/$m.inputs.bin" "${SB[$m]}" 40 1,8,32,64,128 "$NATIVE_MS" \
+        "$NATIVE_REPEATS" "$OUT/$m.$v.logits" | tee -a "$OUT/native.csv"
+    done
+  done
+  echo "== kernel round $r/$ROUNDS: JMH (wasm, ONNX Runtime)"
+  heavy "${JAVA[@]}" -Djmh.separateClasspathJAR=true org.openjdk.jmh.Main KernelBench "${JMH[@]}" \
+    -p batch=1,8,32,64,128 -rf json -rff "$OUT/kernel-$r.json" -jvmArgsAppend "-Dbench.root=$ROOT" \
+    | grep -E '^(KernelBench\.|Benchmark )' || true
+  [ -s "$OUT/kernel-$r.json" ] || { echo "bench/run.sh: JMH wrote no results" >&2; exit 1; }
+done
+
+echo "== same outputs"
+"${JAVA[@]}" io.wasminference.bench.Prepare check "$OUT"
+
+echo "== operator level (MiniCluster)"
+heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.flink.OperatorBench "${OP[@]}" --out "$OUT/operator.csv" 2>&1 \
+  | grep -E '^(operator|Exception|Caused)' || true
+
+echo "== end to end (Kafka -> Flink -> Kafka)"
+heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.kafka.EndToEndBench "${E2E[@]}" --out "$OUT/e2e.csv" 2>&1 \
+  | grep -E '^(e2e|end-to-end|Exception|Caused)' || true
+
+echo "== memory"
+MEMJ=("${JAVA[@]}" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseSerialGC)
+heavy "${MEMJ[@]}" io.wasminference.bench.MemoryBench instances --count 16 --out "$OUT/memory.csv" 2>&1 | grep -E '^memory' || true
+for n in "${MEM_SLOTS[@]}"; do
+  heavy "${MEMJ[@]}" io.wasminference.bench.MemoryBench taskmanager --model fashion-lenet5 --slots "$n" \
+    --out "$OUT/memory.csv" 2>&1 | grep -E '^memory' || true
+done
+
+echo "== report"
+"${JAVA[@]}" io.wasminference.bench.Report "$OUT" "$ROOT/docs"
