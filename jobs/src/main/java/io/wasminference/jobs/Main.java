@@ -10,6 +10,15 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("run")) {
+            // Submitted with `flink run`, over REST or in application mode, main() runs inside Flink's client or
+            // JobManager: System.exit there would take the JobManager down. Fail by exception instead.
+            int code = run(args, System.out, System.err);
+            if (code != 0) {
+                throw new IllegalStateException("wasm-inference run failed (exit code " + code + "); see above");
+            }
+            return;
+        }
         System.exit(run(args, System.out, System.err));
     }
 
