@@ -11,8 +11,9 @@
 #   deploy/local/cluster.sh stop [--dir DIR]               # stops only the processes this DIR's pid files name
 #
 # DIR (default deploy/local/target/cluster) holds everything: flink/{lib,conf,usrlib}, checkpoints/ and savepoints/
-# (the only folders a new `start` keeps), kafka/, one folder per process with its own java.io.tmpdir, log/, pid/. `start` waits until the broker answers and
-# every TaskManager has registered, then writes DIR/cluster.env (REST_URL, KAFKA_BOOTSTRAP, FLINK_CONF_DIR, ...).
+# (the only folders a new `start` keeps), kafka/, one folder per process with its own java.io.tmpdir, log/, pid/.
+# `start` waits until the broker answers and every TaskManager has registered, then writes DIR/cluster.env
+# (REST_URL, KAFKA_BOOTSTRAP, FLINK_CONF_DIR, ..., STARTUP_MS). A start that fails stops what it started.
 #
 # Without --application it is a session cluster (submit with `flink run` or REST). With --application it runs one
 # application the way Flink's images and the Kubernetes operator do (application mode): JAR goes to flink/usrlib/,
@@ -58,7 +59,7 @@ log() { echo "cluster.sh: $*" >&2; }
 now_ms() { date +%s%3N; }
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//' >&2
   exit 64
 }
 
@@ -169,7 +170,10 @@ wait_for_log() {
   local name=$1 file=$2 pattern=$3 timeout_s=$4
   local deadline=$(($(date +%s) + timeout_s))
   until [ -f "$file" ] && grep -q -- "$pattern" "$file"; do
-    alive "$name" || { tail -n 40 "$LOGS/$name.out" "$file" >&2 2>/dev/null || true; die "$name exited during start-up"; }
+    if ! alive "$name"; then
+      tail -n 40 "$LOGS/$name.out" "$file" >&2 2>/dev/null || true
+      die "$name exited during start-up"
+    fi
     [ "$(date +%s)" -lt "$deadline" ] || die "$name not ready after ${timeout_s}s (waiting for '$pattern' in $file)"
     sleep 0.2
   done
@@ -356,8 +360,7 @@ stop_one() {
 # ---------------------------------------------------------------------------------------------------- commands
 
 cmd_start() {
-  local t0 name
-  t0=$(now_ms)
+  local t0 f
   if [ -d "$PIDS" ] && [ -n "$(ls -A "$PIDS" 2>/dev/null)" ]; then
     for f in "$PIDS"/*.pid; do
       alive "$(basename "$f" .pid)" && die "$DIR already runs $(basename "$f" .pid); stop it first"

@@ -94,9 +94,6 @@ class DeployManifestsTest {
         TaskExecutorProcessSpec spec = FlinkSettings.assertWhatTheJobNeeds(Manifests.FLINK_DEPLOYMENT, conf, job);
         assertThat(spec.getNumSlots()).isPositive();
 
-        // Main ends with System.exit: in application mode main() must block in execute() until the job ends, or
-        // the JobManager fails the application right after submitting the job (see LocalClusterITCase).
-        assertThat(conf.get("execution.attached")).isEqualTo("true");
         // An s3:// checkpoint store needs Flink's S3 plugin of the same Flink version.
         if (conf.get("execution.checkpointing.dir").startsWith("s3://")) {
             assertThat(podEnv("ENABLE_BUILT_IN_PLUGINS")).matches("flink-s3-fs-(presto|hadoop)-"
@@ -224,6 +221,10 @@ class DeployManifestsTest {
     private static List<String> composeArgs() {
         List<String> command = Manifests.stringList(Manifests.at(compose, "services.submit.command"));
         assertThat(command.subList(0, 2)).isEqualTo(List.of("flink", "run"));
+        String jobManager = Manifests.option(command, "--jobmanager");
+        assertThat(jobManager).as("flink run --jobmanager").isNotNull();
+        assertThat(Manifests.<Object>at(compose, "services." + jobManager.split(":")[0]))
+                .as("the service " + jobManager + " names").isNotNull();
         int jar = command.indexOf(JAR_IN_IMAGE);
         assertThat(jar).as("the job jar in the submit command").isPositive();
         return command.subList(jar + 1, command.size());

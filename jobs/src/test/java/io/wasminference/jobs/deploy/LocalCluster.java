@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -77,8 +78,13 @@ final class LocalCluster implements AutoCloseable {
 
     /** {@code cluster.sh stop}: ends exactly the processes this folder's pid files name. */
     @Override
-    public void close() throws Exception {
-        script(root, Duration.ofMinutes(1), List.of("stop", "--dir", dir.toString()));
+    public void close() throws IOException {
+        try {
+            script(root, Duration.ofMinutes(1), List.of("stop", "--dir", dir.toString()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while stopping the cluster in " + dir);
+        }
     }
 
     /** Starts one more TaskManager and returns its name (taskmanager-N). */
@@ -323,7 +329,8 @@ final class LocalCluster implements AutoCloseable {
 
     record Result(int exitCode, String output) {}
 
-    private static Result script(Path root, Duration timeout, List<String> args) throws Exception {
+    private static Result script(Path root, Duration timeout, List<String> args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("deploy/local/cluster.sh").toString()));
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
