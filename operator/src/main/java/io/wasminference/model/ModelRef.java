@@ -111,11 +111,13 @@ public record ModelRef(String location, String sha256) implements Serializable {
     }
 
     private static URI schemeOf(String location) {
-        // A Windows drive letter or a plain path has no scheme of two or more letters.
-        if (!location.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) {
-            return null;
-        }
-        return URI.create(location);
+        return hasScheme(location) ? URI.create(location) : null;
+    }
+
+    /** Whether a location is a URI ({@code s3://...}, {@code file:...}) rather than a plain or Windows path. */
+    static boolean hasScheme(String location) {
+        // A Windows drive letter has a one-letter "scheme"; real ones have two or more.
+        return location.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*");
     }
 
     static byte[] readBounded(InputStream in) throws IOException {

@@ -38,7 +38,7 @@ public final class ModelRepository implements Serializable {
 
     /** @param root a directory: a local path or any URI Flink's FileSystem knows ({@code s3://bucket/models}) */
     public ModelRepository(String root) {
-        this.root = root.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*") ? root : new File(root).toURI().toString();
+        this.root = ModelRef.hasScheme(root) ? root : new File(root).toURI().toString();
     }
 
     public String root() {

@@ -88,8 +88,20 @@ public final class Tensor implements Serializable {
 
     /** Element {@code i} (flat index) converted to double, whatever the dtype. */
     public double getDouble(long i) {
-        int at = Math.toIntExact(i * dtype.byteSize());
+        return read(ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN), Math.toIntExact(i * dtype.byteSize()));
+    }
+
+    /** All elements as doubles (one view for the whole tensor: top-k and JSON encoding call this per record). */
+    public double[] toDoubles() {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        double[] out = new double[data.length / dtype.byteSize()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = read(b, i * dtype.byteSize());
+        }
+        return out;
+    }
+
+    private double read(ByteBuffer b, int at) {
         return switch (dtype) {
             case F32 -> b.getFloat(at);
             case F64 -> b.getDouble(at);
@@ -98,15 +110,6 @@ public final class Tensor implements Serializable {
             case I8 -> data[at];
             case U8 -> data[at] & 0xFF;
         };
-    }
-
-    /** All elements as doubles. */
-    public double[] toDoubles() {
-        double[] out = new double[Math.toIntExact(elementCount())];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = getDouble(i);
-        }
-        return out;
     }
 
     /** All elements of an f32 tensor. */

@@ -8,6 +8,7 @@ import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.testutils.FailOnce;
+import io.wasminference.testutils.WasmRewriter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -174,11 +175,8 @@ class KafkaInferenceJobITCase {
         io.wasminference.model.ModelRepository repo = new io.wasminference.model.ModelRepository(dir.toString());
         byte[] v1 = getClass().getResourceAsStream("/samples/digits-mlp/model.wasm").readAllBytes();
         byte[] scalar = getClass().getResourceAsStream("/samples/digits-mlp/model-scalar.wasm").readAllBytes();
-        String meta = new String(io.wasminference.abi.WasmBinary.parse(scalar).customSections()
-                .get(io.wasminference.abi.WasmBinary.METADATA_SECTION).get(0), StandardCharsets.UTF_8);
-        byte[] v2 = io.wasminference.abi.WasmBinary.withCustomSection(scalar,
-                io.wasminference.abi.WasmBinary.METADATA_SECTION,
-                meta.replace("version: 1.0.0", "version: 2.0.0").getBytes(StandardCharsets.UTF_8));
+        byte[] v2 = WasmRewriter.withMetadata(scalar,
+                WasmRewriter.metadataText(scalar).replace("version: 1.0.0", "version: 2.0.0"));
         var m1 = repo.publish(v1, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
         repo.publish(v2, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
 
