@@ -70,7 +70,7 @@ int main(void) {
                 fill(bias, (size_t)n_out);
                 int relu = (n_out + batch) & 1;
                 const float *bp = (n_in % 8 == 5) ? NULL : bias;
-                wi_dense(y, x, batch, n_in, w, bp, n_out, relu);
+                wi_dense(y, x, batch, n_in, w, bp, n_out, relu, scratch);
                 ref_dense(r, x, batch, n_in, w, bp, n_out, relu);
                 expect_same("dense", y, r, (size_t)batch * n_out);
                 n_dense++;

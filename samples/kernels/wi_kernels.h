@@ -39,16 +39,19 @@ void wi_relu(float *x, size_t n);
 
 /* Fully connected layer over a batch: y[b][o] = bias[o] + sum_k x[b][k] * w[k][o], k ascending.
  * x: [batch][n_in], w: [n_in][n_out], bias: [n_out] (or NULL for 0), y: [batch][n_out]. relu != 0 applies ReLU.
+ * scratch: WI_DENSE_SCRATCH(n_in) floats (the SIMD builds splat 4 input rows into it; the scalar build ignores it).
  * SIMD: blocks of 4 samples x 8 outputs. */
+#define WI_DENSE_SCRATCH(n_in) (16 * (size_t)(n_in))
 void wi_dense(float *y, const float *x, int batch, int n_in, const float *w, const float *bias, int n_out,
-              int relu);
+              int relu, float *scratch);
 
 /* 2-D convolution, stride 1, one image in HWC layout.
  * in: [h][w][cin]; k: [kh][kw][cin][cout]; bias: [cout] (or NULL); out: [oh][ow][cout] with
  * oh = h + 2*pad - kh + 1, ow = w + 2*pad - kw + 1. pad = 0 is 'valid'; pad = (kh-1)/2 is 'same' for odd
- * square kernels. With pad > 0, scratch must hold (h+2*pad)*(w+2*pad)*cin floats (the zero-padded copy);
- * otherwise it may be NULL. Each output: bias, then taps in order ky, kx, ci. relu != 0 applies ReLU.
+ * square kernels. scratch: WI_CONV_SCRATCH(h, w, cin, pad) floats (the zero-padded copy, then the SIMD builds'
+ * splatted copy of it). Each output: bias, then taps in order ky, kx, ci. relu != 0 applies ReLU.
  * SIMD: vectorised over output channels, 2-4 pixels per block. */
+#define WI_CONV_SCRATCH(h, w, cin, pad) (5 * (size_t)((h) + 2 * (pad)) * ((w) + 2 * (pad)) * (cin))
 void wi_conv2d_hwc(float *out, const float *in, int h, int w, int cin, const float *k, const float *bias,
                    int kh, int kw, int cout, int pad, int relu, float *scratch);
 

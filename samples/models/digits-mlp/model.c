@@ -21,7 +21,9 @@ typedef struct {
     float logits[MAX_BATCH * NCLASS];  /* output slot 0 */
     float x0[MAX_BATCH * NIN];         /* scaled input */
     float h1[MAX_BATCH * NHID];
+    float scratch[WI_DENSE_SCRATCH(NHID)]; /* for wi_dense; sized for the wider input, NHID >= NIN */
 } arena_t;
+_Static_assert(NHID >= NIN, "scratch too small");
 WI_ARENA_STORAGE(arena_t)
 #define AR WI_ARENA(arena_t)
 
@@ -51,8 +53,8 @@ WI_EXPORT("wi_run") int wi_run(void) {
     wi_set_message(&ctl.h, 0);
 
     wi_scale_f32(a->x0, a->pixels, n, IN_SCALE);
-    wi_dense(a->h1, a->x0, (int)batch, NIN, fc1_w, fc1_b, NHID, 1);
-    wi_dense(a->logits, a->h1, (int)batch, NHID, fc2_w, fc2_b, NCLASS, 0);
+    wi_dense(a->h1, a->x0, (int)batch, NIN, fc1_w, fc1_b, NHID, 1, a->scratch);
+    wi_dense(a->logits, a->h1, (int)batch, NHID, fc2_w, fc2_b, NCLASS, 0, a->scratch);
 
     ctl.slot[1].length = batch * NCLASS * sizeof(float);
     return WI_OK;

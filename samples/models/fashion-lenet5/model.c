@@ -31,11 +31,14 @@ typedef struct {
     float h1[MAX_BATCH * H1];
     float h2[MAX_BATCH * H2];
     float x0[IMG * IMG];                   /* normalised image */
-    float pad0[(IMG + 4) * (IMG + 4)];     /* zero-padded for conv1 */
+    /* for the kernels: conv2's (14 x 14 x 8 input) is the largest of the convolutions' and dense layers' */
+    float scratch[WI_CONV_SCRATCH(14, 14, C1, 0)];
     float a1[IMG * IMG * C1];              /* conv1 + ReLU */
     float p1[14 * 14 * C1];                /* pool1 */
     float a2[10 * 10 * C2];                /* conv2 + ReLU */
 } arena_t;
+_Static_assert(WI_CONV_SCRATCH(14, 14, C1, 0) >= WI_CONV_SCRATCH(IMG, IMG, 1, 2) &&
+               WI_CONV_SCRATCH(14, 14, C1, 0) >= WI_DENSE_SCRATCH(FEAT), "scratch too small");
 WI_ARENA_STORAGE(arena_t)
 #define AR WI_ARENA(arena_t)
 
@@ -62,14 +65,14 @@ WI_EXPORT("wi_run") int wi_run(void) {
 
     for (uint32_t b = 0; b < batch; b++) {
         wi_u8_to_f32(a->x0, a->image + (size_t)b * IMG * IMG, IMG * IMG, IN_SCALE, IN_SHIFT);
-        wi_conv2d_hwc(a->a1, a->x0, IMG, IMG, 1, conv1_w, conv1_b, 5, 5, C1, 2, 1, a->pad0);
+        wi_conv2d_hwc(a->a1, a->x0, IMG, IMG, 1, conv1_w, conv1_b, 5, 5, C1, 2, 1, a->scratch);
         wi_maxpool2x2_hwc(a->p1, a->a1, IMG, IMG, C1);
-        wi_conv2d_hwc(a->a2, a->p1, 14, 14, C1, conv2_w, conv2_b, 5, 5, C2, 0, 1, 0);
+        wi_conv2d_hwc(a->a2, a->p1, 14, 14, C1, conv2_w, conv2_b, 5, 5, C2, 0, 1, a->scratch);
         wi_maxpool2x2_hwc(a->feat + (size_t)b * FEAT, a->a2, 10, 10, C2);
     }
-    wi_dense(a->h1, a->feat, (int)batch, FEAT, fc1_w, fc1_b, H1, 1);
-    wi_dense(a->h2, a->h1, (int)batch, H1, fc2_w, fc2_b, H2, 1);
-    wi_dense(a->logits, a->h2, (int)batch, H2, fc3_w, fc3_b, NCLASS, 0);
+    wi_dense(a->h1, a->feat, (int)batch, FEAT, fc1_w, fc1_b, H1, 1, a->scratch);
+    wi_dense(a->h2, a->h1, (int)batch, H1, fc2_w, fc2_b, H2, 1, a->scratch);
+    wi_dense(a->logits, a->h2, (int)batch, H2, fc3_w, fc3_b, NCLASS, 0, a->scratch);
 
     ctl.slot[1].length = batch * NCLASS * sizeof(float);
     return WI_OK;
