@@ -77,7 +77,7 @@ int main(void) {
             }
 
     int n_conv = 0;
-    for (int cin = 1; cin <= 3; cin++)
+    for (int cin = 1; cin <= 4; cin++) /* up to 20 taps per kernel row: more than one 16-step loop iteration */
         for (int cout = 1; cout <= 20; cout++)
             for (int k = 1; k <= 5; k += 2)
                 for (int pad = 0; pad <= k / 2; pad++) {
