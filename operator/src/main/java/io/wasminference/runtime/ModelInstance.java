@@ -152,7 +152,7 @@ public final class ModelInstance implements AutoCloseable {
 
         int code = s.run();
 
-        mem = s.memory(); // the call may have grown memory
+        mem = s.memory(); // the call may have grown memory: a new view
         Status status = Status.of(code);
         if (status != Status.OK) {
             String message = moduleMessage(mem, control);

@@ -41,6 +41,9 @@ final class Sandbox implements AutoCloseable {
     private final Store<Void> store;
     private final List<AutoCloseable> handles = new ArrayList<>();
     private Memory memory;
+    // Linear memory as a buffer, fetched again after every call into the module (the only time it can grow):
+    // each fetch is a JNI round trip, and a call needs the view before and after.
+    private ByteBuffer view;
     private Func run;
     private int control;
     private boolean closed;
@@ -108,6 +111,7 @@ final class Sandbox implements AutoCloseable {
         Val[] result = call(controlFunc, "start-up (" + ControlBlock.EXPORT_CONTROL + ")", remainingMillis(startupEnd),
                 limits.startupTimeout().toMillis());
         control = result[0].i32();
+        refreshView();
         checkControlBlock(meta);
     }
 
@@ -173,10 +177,14 @@ final class Sandbox implements AutoCloseable {
         return slot < nIn ? meta.inputs().get(slot) : meta.outputs().get(slot - nIn);
     }
 
-    /** A fresh little-endian view of linear memory (re-fetched because memory may have grown). */
+    /** A little-endian view of all of linear memory as of the last call into the module. */
     ByteBuffer memory() {
         ensureOpen();
-        return memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
+        return view;
+    }
+
+    private void refreshView() {
+        view = memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     int controlAddress() {
@@ -186,12 +194,15 @@ final class Sandbox implements AutoCloseable {
     /** Calls {@code wi_run} under the call deadline and returns its status. */
     int run() {
         long timeout = limits.callTimeout().toMillis();
-        return call(run, ControlBlock.EXPORT_RUN, timeout, timeout)[0].i32();
+        int status = call(run, ControlBlock.EXPORT_RUN, timeout, timeout)[0].i32();
+        refreshView(); // the call may have grown memory
+        return status;
     }
 
+    /** Size of linear memory after the last call into the module. */
     long memoryBytes() {
         ensureOpen();
-        return memory.dataSize(store);
+        return view.capacity();
     }
 
     /**
@@ -273,6 +284,7 @@ final class Sandbox implements AutoCloseable {
         }
         handles.clear();
         memory = null;
+        view = null;
         run = null;
         store.dispose();
     }
