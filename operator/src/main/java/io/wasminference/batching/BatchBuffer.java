@@ -12,7 +12,6 @@ public final class BatchBuffer<T> {
     public record Entry<T>(T element, long arrivedNanos) {}
 
     private List<Entry<T>> entries = new ArrayList<>();
-    private long generation;
     private long minTimestamp = Long.MAX_VALUE;
 
     public void add(T element, long arrivedNanos) {
@@ -38,19 +37,10 @@ public final class BatchBuffer<T> {
         return entries.isEmpty();
     }
 
-    /**
-     * Identifies the current batch: it changes at every {@link #drain()}, so a timer registered for an earlier
-     * batch can tell it is stale.
-     */
-    public long generation() {
-        return generation;
-    }
-
     /** Removes and returns everything buffered, oldest first. */
     public List<Entry<T>> drain() {
         List<Entry<T>> out = entries;
         entries = new ArrayList<>(Math.max(16, out.size()));
-        generation++;
         minTimestamp = Long.MAX_VALUE;
         return out;
     }

@@ -260,15 +260,28 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     private Prediction prediction(InferenceRequest r, List<Tensor> outputs, int sample, int batchSize,
             long queueMicros, long inferenceMicros) {
         ModelMetadata meta = model.metadata();
-        Map<String, Tensor> named = new HashMap<>();
-        for (int o = 0; o < outputs.size(); o++) {
-            named.put(meta.outputs().get(o).name(), outputs.get(o).sample(sample));
-        }
-        List<ClassScore> top = new ArrayList<>();
-        if (meta.kind() == ModelKind.CLASSIFIER && config.topK() > 0) {
-            for (TopK.Entry e : TopK.of(named.get(meta.outputs().get(0).name()), config.topK())) {
-                top.add(new ClassScore(e.index(), meta.label(e.index()), e.probability()));
+        // Immutable collections, which Prediction keeps as they are instead of copying them: this runs per record.
+        Tensor first = outputs.get(0).sample(sample);
+        Map<String, Tensor> named;
+        if (outputs.size() == 1) {
+            named = Map.of(meta.outputs().get(0).name(), first);
+        } else {
+            Map<String, Tensor> all = new HashMap<>();
+            all.put(meta.outputs().get(0).name(), first);
+            for (int o = 1; o < outputs.size(); o++) {
+                all.put(meta.outputs().get(o).name(), outputs.get(o).sample(sample));
             }
+            named = Map.copyOf(all);
+        }
+        List<ClassScore> top = List.of();
+        if (meta.kind() == ModelKind.CLASSIFIER && config.topK() > 0) {
+            List<TopK.Entry> entries = TopK.of(first, config.topK());
+            ClassScore[] scores = new ClassScore[entries.size()];
+            for (int i = 0; i < scores.length; i++) {
+                TopK.Entry e = entries.get(i);
+                scores[i] = new ClassScore(e.index(), meta.label(e.index()), e.probability());
+            }
+            top = List.of(scores);
         }
         return new Prediction(r.id(), r.key(), r.headers(), named, top, serving.name(), serving.version(), batchSize,
                 queueMicros, inferenceMicros);

@@ -1,6 +1,5 @@
 package io.wasminference.tensor;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** Top-k classes of a score vector, with softmax probabilities. */
@@ -19,6 +18,7 @@ public final class TopK {
         return of(v, k);
     }
 
+    /** Top {@code k} of {@code v}, highest first; equal scores in index order. */
     public static List<Entry> of(double[] v, int k) {
         double max = Double.NEGATIVE_INFINITY;
         for (double x : v) {
@@ -30,19 +30,26 @@ public final class TopK {
             e[i] = Math.exp(v[i] - max);
             sum += e[i];
         }
+        // One pass, inserting into the best n so far (this runs per record: a selection scan per rank was a
+        // tenth of a 64-sample batch's task time for a 10-class MLP).
         int n = Math.min(k, v.length);
-        List<Entry> top = new ArrayList<>(n);
-        boolean[] taken = new boolean[v.length];
-        for (int r = 0; r < n; r++) {
-            int best = -1;
-            for (int i = 0; i < v.length; i++) {
-                if (!taken[i] && (best < 0 || v[i] > v[best])) {
-                    best = i;
-                }
+        int[] best = new int[n];
+        int filled = 0;
+        for (int i = 0; i < v.length && n > 0; i++) {
+            if (filled == n && !(v[i] > v[best[n - 1]])) {
+                continue;
             }
-            taken[best] = true;
-            top.add(new Entry(best, (float) (e[best] / sum)));
+            int j = filled < n ? filled++ : n - 1;
+            while (j > 0 && v[i] > v[best[j - 1]]) {
+                best[j] = best[j - 1];
+                j--;
+            }
+            best[j] = i;
         }
-        return top;
+        Entry[] top = new Entry[n];
+        for (int r = 0; r < n; r++) {
+            top[r] = new Entry(best[r], (float) (e[best[r]] / sum));
+        }
+        return List.of(top);
     }
 }

@@ -37,6 +37,31 @@ class WasmInferenceOperatorTest {
     Path dir;
 
     @Test
+    void keepsOneTimerThatMovesOnToTheBatchBeingFilled() throws Exception {
+        try (OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> h = harness("classpath:wasm/identity.wasm",
+                new BatchPolicy(2, Duration.ofMillis(100)))) {
+            h.open();
+            h.setProcessingTime(0);
+            h.processElement(request("a0", 0), 1);
+            h.processElement(request("a1", 1), 2); // full: flushed, its timer (due 100) stays
+            assertThat(predictions(h)).hasSize(2);
+            h.getOutput().clear();
+
+            h.setProcessingTime(50);
+            h.processElement(request("b0", 0), 3); // due 150
+            assertThat(h.getProcessingTimeService().getNumActiveTimers()).as("no second timer").isEqualTo(1);
+            h.setProcessingTime(100); // the old timer fires before b0 is due and moves on to 150
+            assertThat(predictions(h)).isEmpty();
+            assertThat(h.getProcessingTimeService().getNumActiveTimers()).isEqualTo(1);
+            h.setProcessingTime(149);
+            assertThat(predictions(h)).isEmpty();
+            h.setProcessingTime(150);
+            assertThat(predictions(h)).extracting(Prediction::id).containsExactly("b0");
+            assertThat(h.getProcessingTimeService().getNumActiveTimers()).as("nothing buffered, no timer").isZero();
+        }
+    }
+
+    @Test
     void flushesWhenFullWhenTheOldestRecordHasWaitedAndBeforeBarriersWatermarksAndEndOfInput() throws Exception {
         try (OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> h = harness("classpath:wasm/identity.wasm",
                 new BatchPolicy(4, Duration.ofMillis(100)))) {

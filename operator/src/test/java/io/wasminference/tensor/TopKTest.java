@@ -1,0 +1,59 @@
+package io.wasminference.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TopKTest {
+
+    /** Reference: sort every index by score, highest first, equal scores in index order. */
+    private static List<Integer> reference(double[] v, int k) {
+        return IntStream.range(0, v.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> -v[i]).thenComparingInt(i -> i))
+                .limit(k)
+                .toList();
+    }
+
+    @Test
+    void ranksLikeAFullSortIncludingTiesAndKBeyondTheClassCount() {
+        Random random = new Random(7);
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 1 + random.nextInt(12);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = random.nextInt(6) - 3; // few distinct values: many ties
+            }
+            int k = random.nextInt(n + 3);
+            List<TopK.Entry> top = TopK.of(v, k);
+            assertEquals(reference(v, k), top.stream().map(TopK.Entry::index).toList(), () -> "k=" + k);
+        }
+    }
+
+    @Test
+    void probabilitiesAreTheSoftmaxOfAllScores() {
+        double[] logits = {2.0, -1.0, 0.5, 3.0};
+        double sum = 0;
+        for (double x : logits) {
+            sum += Math.exp(x);
+        }
+        List<TopK.Entry> top = TopK.of(logits, 4);
+        assertEquals(3, top.get(0).index());
+        for (TopK.Entry e : top) {
+            assertEquals(Math.exp(logits[e.index()]) / sum, e.probability(), 1e-6);
+        }
+        assertTrue(TopK.of(logits, 0).isEmpty());
+    }
+
+    @Test
+    void readsAnyNumericTensor() {
+        Tensor scores = Tensor.ofFloats(new int[] {3}, new float[] {0.1f, 0.7f, 0.2f});
+        List<TopK.Entry> top = TopK.of(scores, 2);
+        assertEquals(List.of(1, 2), top.stream().map(TopK.Entry::index).toList());
+    }
+}
