@@ -124,6 +124,27 @@ int main(void) {
         expect_same("relu", y, r, 37);
     }
 
+    /* wi_all_finite: a NaN or infinity anywhere, including the vector body and the scalar tail */
+    for (size_t n = 0; n <= 37; n++) {
+        fill(x, 37);
+        if (!wi_all_finite(x, n)) {
+            printf("FAIL all_finite(%zu) on finite values\n", n);
+            failures++;
+        }
+        for (size_t at = 0; at < n; at++) {
+            float saved = x[at];
+            float bad[] = {NAN, INFINITY, -INFINITY};
+            for (int b = 0; b < 3; b++) {
+                x[at] = bad[b];
+                if (wi_all_finite(x, n)) {
+                    printf("FAIL all_finite(%zu) missed %g at %zu\n", n, bad[b], at);
+                    failures++;
+                }
+            }
+            x[at] = saved;
+        }
+    }
+
     /* wi_expf against libm (double precision exp rounded to float) */
     double max_ulp = 0;
     for (float v = -103.9f; v < 88.7f; v += 0.0037f) {

@@ -51,6 +51,9 @@ const char *wi_kernels_impl(void) { return WI_IMPL; }
 
 /* ---------------------------------------------------------------- elementwise */
 
+/* The vector loops below take 16 values per iteration where they can: Wasmtime checks the epoch deadline at
+ * every loop header, which costs about as much as the work of one 4-value step. */
+
 void wi_u8_to_f32(float *out, const uint8_t *in, size_t n, float scale, float shift) {
     size_t i = 0;
 #if WI_VEC
@@ -82,10 +85,33 @@ void wi_u8_to_f32(float *out, const uint8_t *in, size_t n, float scale, float sh
     }
 }
 
+int wi_all_finite(const float *x, size_t n) {
+    size_t i = 0;
+#if WI_VEC && defined(__wasm_simd128__)
+    v128_t mask = wasm_i32x4_splat(0x7f800000), bad = wasm_i32x4_splat(0);
+    for (; i + 16 <= n; i += 16) /* 4 vectors per loop iteration: one epoch check per 16 values */
+        for (int j = 0; j < 4; j++)
+            bad = wasm_v128_or(bad, wasm_i32x4_eq(wasm_v128_and(wasm_v128_load(x + i + 4 * j), mask), mask));
+    if (wasm_v128_any_true(bad)) return 0;
+#elif WI_VEC
+    __m128i mask = _mm_set1_epi32(0x7f800000), bad = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 4; j++)
+            bad = _mm_or_si128(bad, _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128((const __m128i *)(x + i + 4 * j)),
+                                                                    mask), mask));
+    if (_mm_movemask_epi8(bad)) return 0;
+#endif
+    for (; i < n; i++)
+        if (wi_is_nonfinite(x[i])) return 0;
+    return 1;
+}
+
 void wi_affine_f32(float *out, const float *in, size_t n, float scale, float shift) {
     size_t i = 0;
 #if WI_VEC
     wi_v4 s = V_SPLAT(scale), t = V_SPLAT(shift);
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j += 4) V_STORE(out + i + j, V_ADD(V_MUL(V_LOAD(in + i + j), s), t));
     for (; i + 4 <= n; i += 4) V_STORE(out + i, V_ADD(V_MUL(V_LOAD(in + i), s), t));
 #endif
     for (; i < n; i++) {
@@ -98,6 +124,8 @@ void wi_scale_f32(float *out, const float *in, size_t n, float scale) {
     size_t i = 0;
 #if WI_VEC
     wi_v4 s = V_SPLAT(scale);
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j += 4) V_STORE(out + i + j, V_MUL(V_LOAD(in + i + j), s));
     for (; i + 4 <= n; i += 4) V_STORE(out + i, V_MUL(V_LOAD(in + i), s));
 #endif
     for (; i < n; i++) out[i] = in[i] * scale;
@@ -106,6 +134,8 @@ void wi_scale_f32(float *out, const float *in, size_t n, float scale) {
 void wi_relu(float *x, size_t n) {
     size_t i = 0;
 #if WI_VEC
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j += 4) V_STORE(x + i + j, V_RELU(V_LOAD(x + i + j)));
     for (; i + 4 <= n; i += 4) V_STORE(x + i, V_RELU(V_LOAD(x + i)));
 #endif
     for (; i < n; i++) x[i] = RELU(x[i]);
@@ -115,6 +145,8 @@ void wi_fill_f32(float *dst, float v, size_t n) {
     size_t i = 0;
 #if WI_VEC
     wi_v4 s = V_SPLAT(v);
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j += 4) V_STORE(dst + i + j, s);
     for (; i + 4 <= n; i += 4) V_STORE(dst + i, s);
 #endif
     for (; i < n; i++) dst[i] = v;
@@ -123,6 +155,8 @@ void wi_fill_f32(float *dst, float v, size_t n) {
 void wi_copy_f32(float *dst, const float *src, size_t n) {
     size_t i = 0;
 #if WI_VEC
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j += 4) V_STORE(dst + i + j, V_LOAD(src + i + j));
     for (; i + 4 <= n; i += 4) V_STORE(dst + i, V_LOAD(src + i));
 #endif
     for (; i < n; i++) dst[i] = src[i];

@@ -74,6 +74,9 @@ int wi_argmax(const float *x, int n);
 void wi_fill_f32(float *dst, float v, size_t n);
 void wi_copy_f32(float *dst, const float *src, size_t n);
 
+/* 1 if no element of x is NaN or +-Inf. */
+int wi_all_finite(const float *x, size_t n);
+
 /* 1 if v is NaN or +-Inf. */
 static inline int wi_is_nonfinite(float v) {
     union { float f; uint32_t u; } c;

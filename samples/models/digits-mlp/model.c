@@ -47,9 +47,8 @@ WI_EXPORT("wi_run") int wi_run(void) {
         return wi_fail(&ctl.h, WI_INTERNAL_ERROR, "digits-mlp: linear memory too small for the buffers");
     arena_t *a = AR;
     size_t n = (size_t)batch * NIN;
-    for (size_t i = 0; i < n; i++)
-        if (wi_is_nonfinite(a->pixels[i]))
-            return wi_fail(&ctl.h, WI_INVALID_INPUT, "digits-mlp: input contains NaN or infinity");
+    if (!wi_all_finite(a->pixels, n))
+        return wi_fail(&ctl.h, WI_INVALID_INPUT, "digits-mlp: input contains NaN or infinity");
     wi_set_message(&ctl.h, 0);
 
     wi_scale_f32(a->x0, a->pixels, n, IN_SCALE);
