@@ -77,19 +77,24 @@ for m in digits-mlp fashion-lenet5; do
   done
 done
 
+# Native and wasm/ONNX Runtime runs alternate per model and batch size (a few seconds apart), and every round
+# repeats them all, so a slow minute of this shared machine hits every implementation of a row alike.
 for r in $(seq 1 "$ROUNDS"); do
-  echo "== kernel round $r/$ROUNDS: native harness"
   for m in digits-mlp fashion-lenet5; do
-    for v in native-march native-sse2; do
-      heavy "$OUT/harness-$m-$v" "$m,$v,$r" "$OUT/$m.inputs.bin" "${SB[$m]}" 40 1,8,32,64,128 "$NATIVE_MS" \
-        "$NATIVE_REPEATS" "$OUT/$m.$v.logits" | tee -a "$OUT/native.csv"
+    for b in 1 8 32 64 128; do
+      echo "== kernel round $r/$ROUNDS: $m, batch $b"
+      for v in native-march native-sse2; do
+        logits=(); [ "$b" = 128 ] && logits=("$OUT/$m.$v.logits")
+        heavy "$OUT/harness-$m-$v" "$m,$v,$r" "$OUT/$m.inputs.bin" "${SB[$m]}" 40 "$b" "$NATIVE_MS" \
+          "$NATIVE_REPEATS" "${logits[@]}" | tee -a "$OUT/native.csv"
+      done
+      json="$OUT/kernel-$r-$m-$b.json"
+      heavy "${JAVA[@]}" -Djmh.separateClasspathJAR=true org.openjdk.jmh.Main KernelBench "${JMH[@]}" \
+        -p model="$m" -p batch="$b" -rf json -rff "$json" -jvmArgsAppend "-Dbench.root=$ROOT" \
+        | grep -E '^KernelBench\.' || true
+      [ -s "$json" ] || { echo "bench/run.sh: JMH wrote no results for $m batch $b" >&2; exit 1; }
     done
   done
-  echo "== kernel round $r/$ROUNDS: JMH (wasm, ONNX Runtime)"
-  heavy "${JAVA[@]}" -Djmh.separateClasspathJAR=true org.openjdk.jmh.Main KernelBench "${JMH[@]}" \
-    -p batch=1,8,32,64,128 -rf json -rff "$OUT/kernel-$r.json" -jvmArgsAppend "-Dbench.root=$ROOT" \
-    | grep -E '^(KernelBench\.|Benchmark )' || true
-  [ -s "$OUT/kernel-$r.json" ] || { echo "bench/run.sh: JMH wrote no results" >&2; exit 1; }
 done
 
 echo "== same outputs"

@@ -176,15 +176,19 @@ int wi_argmax(const float *x, int n) {
  * a pre-splatted copy (4 floats per value, built once per layer or image) instead of splatting in the inner loop:
  * Wasmtime 7's Cranelift turns v128.load32_splat into a scalar load, an insert and a shuffle, against a single
  * vector load here (the CNN's wi_run at batch 64: 5.1 -> 4.2 ms). The arithmetic is unchanged. */
+WI_INLINE void splat4_vec(float *dst, const float *src) {
+    wi_v4 v = V_LOAD(src);
+    V_STORE(dst, V_DUP(v, 0));
+    V_STORE(dst + 4, V_DUP(v, 1));
+    V_STORE(dst + 8, V_DUP(v, 2));
+    V_STORE(dst + 12, V_DUP(v, 3));
+}
+
 static void splat4(float *dst, const float *src, size_t n) {
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        wi_v4 v = V_LOAD(src + i);
-        V_STORE(dst + 4 * i, V_DUP(v, 0));
-        V_STORE(dst + 4 * i + 4, V_DUP(v, 1));
-        V_STORE(dst + 4 * i + 8, V_DUP(v, 2));
-        V_STORE(dst + 4 * i + 12, V_DUP(v, 3));
-    }
+    for (; i + 16 <= n; i += 16) /* 16 values per loop iteration, as the elementwise loops */
+        for (size_t j = 0; j < 16; j += 4) splat4_vec(dst + 4 * (i + j), src + i + j);
+    for (; i + 4 <= n; i += 4) splat4_vec(dst + 4 * i, src + i);
     for (; i < n; i++) V_STORE(dst + 4 * i, V_SPLAT(src[i]));
 }
 

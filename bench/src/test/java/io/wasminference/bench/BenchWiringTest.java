@@ -59,9 +59,11 @@ class BenchWiringTest {
         }
         Files.writeString(results.resolve("native.csv"), nat);
         Files.writeString(results.resolve("kernel-1.json"), "[{\"params\":{\"model\":\"fashion-lenet5\","
-                + "\"impl\":\"wasm-simd128\",\"batch\":\"64\"},\"primaryMetric\":{\"score\":80000.0}},"
+                // one slow iteration: the table takes the median (80000), not JMH's mean score
+                + "\"impl\":\"wasm-simd128\",\"batch\":\"64\"},\"primaryMetric\":{\"score\":219666.7,"
+                + "\"rawData\":[[79000.0,80000.0,500000.0]]}},"
                 + "{\"params\":{\"model\":\"fashion-lenet5\",\"impl\":\"onnxruntime\",\"batch\":\"64\"},"
-                + "\"primaryMetric\":{\"score\":30000.0}}]");
+                + "\"primaryMetric\":{\"score\":30000.0,\"rawData\":[[30000.0]]}}]");
         Files.writeString(results.resolve("operator.csv"),
                 "model,pipeline,parallelism,batch,effective_batch,records,repeat,records_per_s\n"
                         + "fashion-lenet5,identity,1,0,0,1000,0,100000\nfashion-lenet5,wasm,1,64,64,1000,0,700\n");
