@@ -14,7 +14,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 ROUNDS=${1:-5}
 shift || true
 COMMITS=("$@")
-[ ${#COMMITS[@]} -gt 0 ] || COMMITS=(1cb161e ded461e 5a8a622 b25390d)
+[ ${#COMMITS[@]} -gt 0 ] || COMMITS=(1cb161e ded461e 5a8a622 b25390d 36dcec7)
 CC=${CC:-clang}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
