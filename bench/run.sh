@@ -20,11 +20,11 @@ ROOT=$(cd "$HERE/.." && pwd)
 PROFILE=${1:-}
 case "$PROFILE" in
   quick)
-    ROUNDS=1; JMH=(-f 1 -wi 1 -w 1s -i 2 -r 1s); NATIVE_MS=150; NATIVE_REPEATS=5
+    ROUNDS=1; JMH=(-f 1 -wi 2 -w 300ms -i 5 -r 300ms); NATIVE_MS=300; NATIVE_REPEATS=5
     OP=(--batches 1,64,256 --parallelism 1,2 --repeats 1 --scale 0.5); E2E=(--models fashion-lenet5 --seconds 8)
     MEM_SLOTS=(1 2) ;;
   full)
-    ROUNDS=2; JMH=(-f 1 -wi 2 -w 1s -i 4 -r 1s); NATIVE_MS=300; NATIVE_REPEATS=7
+    ROUNDS=2; JMH=(-f 1 -wi 3 -w 300ms -i 10 -r 300ms); NATIVE_MS=300; NATIVE_REPEATS=10
     OP=(--batches 1,8,32,64,128,256 --parallelism 1,2 --repeats 2 --scale 1); E2E=(--models digits-mlp,fashion-lenet5 --seconds 20)
     MEM_SLOTS=(1 2 4) ;;
   *) echo "usage: bench/run.sh quick|full" >&2; exit 2 ;;
