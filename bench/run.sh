@@ -46,7 +46,11 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 # ONNX Runtime 1.29.0's native library crashes (SIGSEGV) when the JVM's command line is longer than a few KB, so
 # the classpath goes in CLASSPATH, and JMH passes it to its forks in a manifest jar.
 export CLASSPATH="$HERE/target/classes:$(cat "$HERE/target/bench.classpath")"
-JAVA=(java -Djava.awt.headless=true -Dbench.root="$ROOT" -Dlog4j2.level=WARN)
+# The benchmark JVMs' temporary files (ONNX Runtime's extracted native library, one directory per JVM; Flink's
+# extracted RPC jar, 24 MB per MiniCluster JVM) are not all deleted on exit: keep them under $OUT, removed below.
+TMPD="$OUT/tmp"
+mkdir -p "$TMPD"
+JAVA=(java -Djava.awt.headless=true -Dbench.root="$ROOT" -Dlog4j2.level=WARN -Djava.io.tmpdir="$TMPD")
 
 echo "== machine and versions"
 {
@@ -90,7 +94,7 @@ for r in $(seq 1 "$ROUNDS"); do
       done
       json="$OUT/kernel-$r-$m-$b.json"
       heavy "${JAVA[@]}" -Djmh.separateClasspathJAR=true org.openjdk.jmh.Main KernelBench "${JMH[@]}" \
-        -p model="$m" -p batch="$b" -rf json -rff "$json" -jvmArgsAppend "-Dbench.root=$ROOT" \
+        -p model="$m" -p batch="$b" -rf json -rff "$json" -jvmArgsAppend "-Dbench.root=$ROOT -Djava.io.tmpdir=$TMPD" \
         | grep -E '^KernelBench\.' || true
       [ -s "$json" ] || { echo "bench/run.sh: JMH wrote no results for $m batch $b" >&2; exit 1; }
     done
@@ -118,3 +122,4 @@ done
 
 echo "== report"
 "${JAVA[@]}" io.wasminference.bench.Report "$OUT" "$ROOT/docs"
+rm -rf "$TMPD"
