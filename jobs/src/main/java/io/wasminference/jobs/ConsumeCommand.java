@@ -6,14 +6,11 @@ import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Set;
 
 /** {@code consume}: tails a topic of predictions or dead letters in readable form (read_committed). */
@@ -31,12 +28,7 @@ final class ConsumeCommand {
         int max = args.intValue("max", Integer.MAX_VALUE);
         long idleMillis = args.intValue("idle-s", 10) * 1000L;
         int seen = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(args.require("bootstrap"),
-                new Properties())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumerFromStart(args.require("bootstrap"), topic)) {
             long lastRecord = System.currentTimeMillis();
             while (seen < max && System.currentTimeMillis() - lastRecord < idleMillis) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {

@@ -23,7 +23,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -144,13 +143,7 @@ final class DemoCommand {
 
         // 3. read the committed output while the job runs
         Results results = new Results(labels);
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(bootstrap, new Properties())) {
-            List<TopicPartition> parts = new ArrayList<>();
-            for (String topic : List.of(predictions, dead)) {
-                consumer.partitionsFor(topic).forEach(p -> parts.add(new TopicPartition(topic, p.partition())));
-            }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumerFromStart(bootstrap, predictions, dead)) {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             boolean finished = false;
             long finishedAt = 0;
@@ -392,11 +385,7 @@ final class DemoCommand {
 
         static List<String> events(String bootstrap, String status) {
             List<String> events = new ArrayList<>();
-            try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(bootstrap, new Properties())) {
-                List<TopicPartition> parts = consumer.partitionsFor(status).stream()
-                        .map(p -> new TopicPartition(status, p.partition())).toList();
-                consumer.assign(parts);
-                consumer.seekToBeginning(parts);
+            try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumerFromStart(bootstrap, status)) {
                 for (int i = 0; i < 8; i++) {
                     consumer.poll(Duration.ofMillis(250)).forEach(r ->
                             events.add(new String(r.value(), StandardCharsets.UTF_8)));

@@ -7,10 +7,12 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -69,5 +71,25 @@ public final class KafkaTools {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * A consumer without a group (see {@link #consumer}) assigned every partition of {@code topics}, positioned at
+     * their start: for reading a topic from the beginning.
+     */
+    public static KafkaConsumer<byte[], byte[]> consumerFromStart(String bootstrap, String... topics) {
+        KafkaConsumer<byte[], byte[]> c = consumer(bootstrap, new Properties());
+        try {
+            List<TopicPartition> parts = new ArrayList<>();
+            for (String topic : topics) {
+                c.partitionsFor(topic).forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
     }
 }

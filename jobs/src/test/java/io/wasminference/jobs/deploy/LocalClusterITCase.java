@@ -10,7 +10,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -499,11 +498,7 @@ class LocalClusterITCase {
     private static List<JsonNode> awaitPredictions(String topic, int n, Duration quiet) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         List<JsonNode> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumer(cluster.bootstrap, new Properties())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumerFromStart(cluster.bootstrap, topic)) {
             while (out.size() < n && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     out.add(JSON.readTree(r.value()));
@@ -523,11 +518,7 @@ class LocalClusterITCase {
 
     private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic, Duration quiet) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumer(cluster.bootstrap, new Properties())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumerFromStart(cluster.bootstrap, topic)) {
             long quietSince = System.nanoTime();
             while (System.nanoTime() - quietSince < quiet.toNanos()) {
                 var records = c.poll(Duration.ofMillis(200));

@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -230,11 +229,7 @@ class KafkaInferenceJobITCase {
     private static List<JsonNode> awaitRecords(String topic, int n, int seconds) throws Exception {
         long deadline = System.currentTimeMillis() + seconds * 1000L;
         List<JsonNode> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumer(kafka.bootstrapServers(), new Properties())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumerFromStart(kafka.bootstrapServers(), topic)) {
             while (out.size() < n && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     out.add(JSON.readTree(r.value()));
@@ -276,11 +271,7 @@ class KafkaInferenceJobITCase {
     /** Every committed record of a topic (read_committed), read until it stays quiet for two seconds. */
     private static List<ConsumerRecord<byte[], byte[]>> readRecords(String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumer(kafka.bootstrapServers(), new Properties())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
+        try (KafkaConsumer<byte[], byte[]> c = KafkaTools.consumerFromStart(kafka.bootstrapServers(), topic)) {
             long quietSince = System.currentTimeMillis();
             while (System.currentTimeMillis() - quietSince < 2000) {
                 var records = c.poll(Duration.ofMillis(200));
