@@ -11,7 +11,12 @@ public final class WasmRunner implements Runner {
     private final ModelInstance instance;
 
     public WasmRunner(BenchModel m, boolean simd) {
-        this.model = WasmModel.load(m.wasm(simd), SandboxLimits.defaults());
+        this(m.wasm(simd));
+    }
+
+    /** Any build of a sample model, e.g. one from an earlier commit ({@link WasmCallTimer}). */
+    public WasmRunner(byte[] wasm) {
+        this.model = WasmModel.load(wasm, SandboxLimits.defaults());
         this.instance = model.newInstance();
     }
 
