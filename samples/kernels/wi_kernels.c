@@ -175,7 +175,7 @@ int wi_argmax(const float *x, int n) {
 /* The SIMD blocks below multiply one input value, broadcast to 4 lanes, by 4 weights at a time. They read it from
  * a pre-splatted copy (4 floats per value, built once per layer or image) instead of splatting in the inner loop:
  * Wasmtime 7's Cranelift turns v128.load32_splat into a scalar load, an insert and a shuffle, against a single
- * vector load here (the CNN's wi_run at batch 64: 5.1 -> 4.2 ms). The arithmetic is unchanged. */
+ * vector load here. The arithmetic is unchanged. Before/after: bench/notes.md, bench/kernel-history.sh. */
 WI_INLINE void splat4_vec(float *dst, const float *src) {
     wi_v4 v = V_LOAD(src);
     V_STORE(dst, V_DUP(v, 0));
@@ -213,8 +213,8 @@ WI_INLINE void mac_step(wi_v4 acc[4][4], const float *w, const float *s, size_t 
  * 16 steps per iteration pay for that (and the check) once per 16. The exit test between steps is what keeps
  * registers free: Cranelift emits pure arithmetic where it is first used, and without a branch in between that
  * is the back-edge, after all 16 steps' loads, with every loaded vector live at once. With the tests, each
- * step's multiply-adds come before the next step's loads. Measured at batch 64 (wi_run only): the CNN 4.2 ->
- * 3.3 ms, the MLP 88 -> 66 us, against two steps per iteration without the tests. Native builds are unaffected. */
+ * step's multiply-adds come before the next step's loads. Native builds are unaffected. Before/after:
+ * bench/notes.md, bench/kernel-history.sh. */
 WI_INLINE void mac_steps(wi_v4 acc[4][4], const float *w, size_t w_stride, const float *s, size_t s_stride, int n,
                          const int NI, const int NJ) {
 #define WI_STEP(q) mac_step(acc, w + (size_t)(q) * w_stride, s + 4 * (size_t)(q), s_stride, NI, NJ)
@@ -387,7 +387,7 @@ void wi_conv2d_hwc(float *out, const float *in, int h, int w, int cin, const flo
         int co = 0;
 #if WI_VEC
         /* A single-channel 5x5 input (the CNN's first layer) with a constant tap count: its 5 steps run straight,
-         * without the loop and exit tests of mac_steps (3.8 -> 3.3 ms for the CNN at batch 64). */
+         * without the loop and exit tests of mac_steps (faster than the generic path, see bench/notes.md). */
         if (cin == 1 && kw == 5 && kh == 5)
             for (; co + 8 <= cout; co += 8) conv_row(out, ins, w, 1, k, bias, 5, 5, cout, ow, oy, co, relu, 4, 2);
         for (; co + 16 <= cout; co += 16) conv_row(out, ins, w, cin, k, bias, kh, kw, cout, ow, oy, co, relu, 2, 4);
