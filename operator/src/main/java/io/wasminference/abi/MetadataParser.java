@@ -28,6 +28,16 @@ public final class MetadataParser {
 
     private MetadataParser() {}
 
+    /** Whether {@code name} is a model name this parser accepts (1-64 of {@code A-Z a-z 0-9 . _ -}). */
+    public static boolean isModelName(String name) {
+        return name != null && MODEL_NAME.matcher(name).matches();
+    }
+
+    /** Whether {@code version} is a model version this parser accepts (1-64 of {@code A-Z a-z 0-9 . _ + -}). */
+    public static boolean isModelVersion(String version) {
+        return version != null && MODEL_VERSION.matcher(version).matches();
+    }
+
     /** Decodes the section payload as UTF-8 and parses it. */
     public static ModelMetadata parse(byte[] payload) {
         String text;

@@ -1,5 +1,6 @@
 package io.wasminference.model;
 
+import io.wasminference.abi.MetadataParser;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.runtime.ModelInstance;
@@ -87,7 +88,12 @@ public final class ModelRepository implements Serializable {
         if (!fs.exists(manifest)) {
             return Optional.empty();
         }
-        return Optional.of(ModelManifest.fromJson(read(fs, manifest)));
+        ModelManifest m = ModelManifest.fromJson(read(fs, manifest));
+        if (!m.name().equals(name) || !m.version().equals(version)) {
+            throw new IOException(manifest + " describes " + m.name() + ":" + m.version() + ", not " + name + ":"
+                    + version + "; the repository is corrupt or was written by hand");
+        }
+        return Optional.of(m);
     }
 
     /** The reference that loads exactly the published bytes of a version (pinned by its manifest's hash). */
@@ -119,11 +125,35 @@ public final class ModelRepository implements Serializable {
         return out;
     }
 
+    /**
+     * {@code ROOT/NAME/VERSION}, refusing a name or version that is not one metadata can declare, or that names a
+     * directory ({@code .}, {@code ..}, or a leading dot), before the file system is touched: both come from the
+     * control topic, and Flink's {@code Path} turns {@code \\} into {@code /} and collapses {@code ..}, so
+     * {@code x\\..\\..\\outside} would otherwise leave the root. The resolved directory is checked to lie
+     * under the root as well.
+     */
     private Path versionDir(String name, String version) {
-        if (name.contains("/") || version.contains("/") || name.startsWith(".") || version.startsWith(".")) {
-            throw new IllegalArgumentException("invalid model name or version: " + name + "/" + version);
+        checkName(name, version);
+        Path rootPath = new Path(URI.create(root));
+        Path dir = new Path(new Path(rootPath, name), version);
+        String rootDir = rootPath.toUri().normalize().getPath().replaceFirst("/*$", "/");
+        if (!dir.toUri().normalize().getPath().startsWith(rootDir)) {
+            throw new IllegalArgumentException("model " + name + ":" + version + " resolves to " + dir
+                    + ", outside the repository " + root);
         }
-        return new Path(new Path(new Path(URI.create(root)), name), version);
+        return dir;
+    }
+
+    /** Refuses a model name or version metadata could not declare, or one that is a relative directory. */
+    static void checkName(String name, String version) {
+        if (!MetadataParser.isModelName(name) || name.startsWith(".")) {
+            throw new IllegalArgumentException("invalid model name '" + name + "': a name is 1 to 64 of A-Z a-z "
+                    + "0-9 . _ - and does not start with '.' (docs/abi.md)");
+        }
+        if (!MetadataParser.isModelVersion(version) || version.startsWith(".")) {
+            throw new IllegalArgumentException("invalid model version '" + version + "' of " + name + ": a "
+                    + "version is 1 to 64 of A-Z a-z 0-9 . _ + - and does not start with '.' (docs/abi.md)");
+        }
     }
 
     private static void write(FileSystem fs, Path path, byte[] bytes) throws IOException {

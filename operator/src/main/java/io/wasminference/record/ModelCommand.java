@@ -1,7 +1,11 @@
 package io.wasminference.record;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.wasminference.abi.MetadataParser;
 import io.wasminference.errors.InvalidInputException;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
@@ -20,7 +24,10 @@ import java.util.Objects;
  */
 @TypeInfo(RecordTypeInfos.CommandFactory.class)
 public record ModelCommand(Action action, String name, String version) implements java.io.Serializable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
 
     /** The two commands. */
     public enum Action {
@@ -61,14 +68,27 @@ public record ModelCommand(Action action, String name, String version) implement
             throw new InvalidInputException("control command " + json + " lacks 'command' or 'name'" + usage);
         }
         String command = n.get("command").asText().toLowerCase(Locale.ROOT);
+        String name = n.get("name").asText();
+        // Checked here, so a command naming a path ("../x", "a\\..\\b") is refused before it reaches a subtask;
+        // the repository checks again before any lookup.
+        if (!n.get("name").isTextual() || !MetadataParser.isModelName(name) || name.startsWith(".")) {
+            throw new InvalidInputException("control command " + json + ": 'name' must be a model name as its "
+                    + "metadata declares it (1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.')");
+        }
         return switch (command) {
             case "deploy" -> {
                 if (!n.hasNonNull("version") || n.get("version").asText().isEmpty()) {
                     throw new InvalidInputException("deploy command " + json + " lacks 'version'" + usage);
                 }
-                yield deploy(n.get("name").asText(), n.get("version").asText());
+                String version = n.get("version").asText();
+                if (!n.get("version").isTextual() || !MetadataParser.isModelVersion(version)
+                        || version.startsWith(".")) {
+                    throw new InvalidInputException("deploy command " + json + ": 'version' must be a model version "
+                            + "as its metadata declares it (1 to 64 of A-Z a-z 0-9 . _ + -, not starting with '.')");
+                }
+                yield deploy(name, version);
             }
-            case "rollback" -> rollback(n.get("name").asText());
+            case "rollback" -> rollback(name);
             default -> throw new InvalidInputException("unknown control command '" + command + "'" + usage);
         };
     }

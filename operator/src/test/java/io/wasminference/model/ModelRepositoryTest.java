@@ -63,6 +63,28 @@ class ModelRepositoryTest {
     }
 
     @Test
+    void namesAndVersionsThatWouldLeaveTheRootAreRefusedBeforeAnyLookup() throws Exception {
+        // A real, valid version outside the repository: what a traversal would reach.
+        Path outside = dir.resolve("outside");
+        new ModelRepository(outside.toString()).publish(Fixtures.wasm("identity"), List.of(),
+                SandboxLimits.defaults());
+        ModelRepository repo = new ModelRepository(dir.resolve("repo").toString());
+        // Flink's Path turns '\\' into '/' and collapses '..': ROOT/identity/x/../../../outside/identity/1
+        for (String version : List.of("x\\..\\..\\..\\outside\\identity\\1", "..", ".", "1/../../x", "a b",
+                "1\u0000", "")) {
+            assertThatThrownBy(() -> repo.find("identity", version), version)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("invalid model version");
+        }
+        for (String name : List.of("..\\outside\\identity", "..", "a/b", "x".repeat(65))) {
+            assertThatThrownBy(() -> repo.find(name, "1"), name)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("invalid model name");
+        }
+        assertThat(repo.find("identity", "1")).isEmpty();
+    }
+
+    @Test
     void servingStatesRoundTripAndReadTheFirstFormat() {
         ModelVersion v1 = new ModelVersion("m", "1", "a".repeat(64), "/r/m/1/model.wasm");
         ModelVersion v2 = new ModelVersion("m", "2", "b".repeat(64), "/r/m/2/model.wasm");

@@ -71,6 +71,19 @@ class RecordSerializersTest {
         assertThatThrownBy(() -> ModelCommand.parse("{\"command\": \"delete\", \"name\": \"m\"}"))
                 .hasMessageContaining("unknown control command 'delete'");
         assertThatThrownBy(() -> ModelCommand.parse("deploy m 2")).hasMessageContaining("not JSON");
+        // names and versions that are paths never leave the parser (docs/hot-swap.md, threat model)
+        assertThatThrownBy(() -> ModelCommand.parse(
+                "{\"command\": \"deploy\", \"name\": \"m\", \"version\": \"x\\\\..\\\\..\\\\outside\"}"))
+                .hasMessageContaining("'version' must be a model version");
+        assertThatThrownBy(() -> ModelCommand.parse("{\"command\": \"rollback\", \"name\": \"..\"}"))
+                .hasMessageContaining("'name' must be a model name");
+        assertThatThrownBy(() -> ModelCommand.parse("{\"command\": \"deploy\", \"name\": \"m\", \"version\": 2}"))
+                .hasMessageContaining("'version' must be a model version");
+        assertThatThrownBy(() -> ModelCommand.parse(
+                "{\"command\": \"deploy\", \"name\": \"m\", \"version\": \"2\", \"version\": \"3\"}"))
+                .hasMessageContaining("not JSON").hasMessageContaining("Duplicate field 'version'");
+        assertThatThrownBy(() -> ModelCommand.parse("{\"command\": \"rollback\", \"name\": \"m\"} {}"))
+                .hasMessageContaining("not JSON").hasMessageContaining("Trailing token");
     }
 
     @Test
