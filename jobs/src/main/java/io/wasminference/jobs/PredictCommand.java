@@ -116,7 +116,8 @@ final class PredictCommand {
             } else {
                 for (int o = 0; o < outputs.size(); o++) {
                     line.append("  ").append(meta.outputs().get(o).name()).append('=')
-                            .append(Arrays.toString(outputs.get(o).sample(i).toDoubles()));
+                            .append(outputs.get(o).isInteger() ? Arrays.toString(outputs.get(o).sample(i).toLongs())
+                                    : Arrays.toString(outputs.get(o).sample(i).toDoubles()));
                 }
             }
             if (!summary) {

@@ -54,8 +54,14 @@ public final class PredictionJson {
                     shape.add(d);
                 }
                 ArrayNode data = t.putArray("data");
-                for (double v : e.getValue().toDoubles()) {
-                    data.add(v);
+                if (e.getValue().isInteger()) {
+                    for (long v : e.getValue().toLongs()) { // exact: a double holds only 53 bits
+                        data.add(v);
+                    }
+                } else {
+                    for (double v : e.getValue().toDoubles()) {
+                        data.add(v);
+                    }
                 }
             }
         }

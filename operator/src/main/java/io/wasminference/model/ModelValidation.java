@@ -12,6 +12,7 @@ import io.wasminference.runtime.SamplesWriter;
 import io.wasminference.tensor.Tensor;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.util.List;
 
 /** Checks a candidate model before it may serve: same signature as the stream it joins, golden vectors met. */
@@ -54,10 +55,15 @@ public final class ModelValidation {
             for (int o = 0; o < meta.outputs().size(); o++) {
                 TensorSpec spec = meta.outputs().get(o);
                 JsonNode expected = vector.path("outputs").path(spec.name()).path("data");
-                double[] actual = outputs.get(o).toDoubles();
+                Tensor out = outputs.get(o);
+                double[] actual = out.toDoubles();
                 if (expected.size() != actual.length) {
                     throw new ModelRefusedException("golden vector " + g + " of " + meta.id() + ": output '"
                             + spec.name() + "' has " + actual.length + " values, the vector " + expected.size());
+                }
+                if (out.isInteger()) {
+                    checkExact(g, meta, spec, out.toLongs(), expected);
+                    continue;
                 }
                 for (int i = 0; i < actual.length; i++) {
                     double e = expected.get(i).asDouble();
@@ -67,6 +73,20 @@ public final class ModelValidation {
                                 + spec.name() + "'[" + i + "] is " + actual[i] + ", expected " + e);
                     }
                 }
+            }
+        }
+    }
+
+    /** Integer outputs must match exactly, digit for digit (no tolerance, never through double). */
+    private static void checkExact(int g, ModelMetadata meta, TensorSpec spec, long[] actual, JsonNode expected) {
+        for (int i = 0; i < actual.length; i++) {
+            JsonNode e = expected.get(i);
+            boolean same = e.isIntegralNumber() ? e.bigIntegerValue().equals(BigInteger.valueOf(actual[i]))
+                    : e.canConvertToExactIntegral() && Math.abs(e.doubleValue()) < 0x1p53
+                            && (long) e.doubleValue() == actual[i];
+            if (!same) {
+                throw new ModelRefusedException("golden vector " + g + " of " + meta.id() + ": output '"
+                        + spec.name() + "'[" + i + "] is " + actual[i] + ", expected " + e);
             }
         }
     }

@@ -101,6 +101,33 @@ public final class Tensor implements Serializable {
         return out;
     }
 
+    /**
+     * All elements of an integer tensor (i8, u8, i32, i64) as exact longs: {@link #toDoubles()} loses digits of an
+     * i64 beyond 2^53.
+     *
+     * @throws IllegalStateException for f32 and f64
+     */
+    public long[] toLongs() {
+        ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        long[] out = new long[data.length / dtype.byteSize()];
+        for (int i = 0; i < out.length; i++) {
+            int at = i * dtype.byteSize();
+            out[i] = switch (dtype) {
+                case I64 -> b.getLong(at);
+                case I32 -> b.getInt(at);
+                case I8 -> data[at];
+                case U8 -> data[at] & 0xFF;
+                case F32, F64 -> throw new IllegalStateException("tensor is " + dtype + ", not an integer type");
+            };
+        }
+        return out;
+    }
+
+    /** Whether the elements are integers (i8, u8, i32, i64). */
+    public boolean isInteger() {
+        return dtype != DType.F32 && dtype != DType.F64;
+    }
+
     private double read(ByteBuffer b, int at) {
         return switch (dtype) {
             case F32 -> b.getFloat(at);
