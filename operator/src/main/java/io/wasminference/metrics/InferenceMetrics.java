@@ -37,6 +37,7 @@ public final class InferenceMetrics {
     public static final String MODEL_LOAD_MILLIS = "modelLoadMillis";
     public static final String MODEL_SWAPS = "modelSwaps";
     public static final String MODEL_SWAPS_REFUSED = "modelSwapsRefused";
+    public static final String BUDGET_EXHAUSTED = "batchBudgetExhausted";
 
     private static final int HISTOGRAM_WINDOW = 1024;
 
@@ -52,6 +53,7 @@ public final class InferenceMetrics {
     private final Counter invalidInputs;
     private final Counter swaps;
     private final Counter swapsRefused;
+    private final Counter budgetExhausted;
     private final Histogram batchSize;
     private final Histogram batchLatency;
     private final Histogram recordLatency;
@@ -80,6 +82,7 @@ public final class InferenceMetrics {
         invalidInputs = g.counter(INVALID_INPUTS);
         swaps = g.counter(MODEL_SWAPS);
         swapsRefused = g.counter(MODEL_SWAPS_REFUSED);
+        budgetExhausted = g.counter(BUDGET_EXHAUSTED);
         batchSize = g.histogram(BATCH_SIZE, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         batchLatency = g.histogram(BATCH_LATENCY_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         recordLatency = g.histogram(RECORD_LATENCY_MICROS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -120,6 +123,11 @@ public final class InferenceMetrics {
     /** A control command was refused; the old version keeps serving. */
     public void recordSwapRefused() {
         swapsRefused.inc();
+    }
+
+    /** Records of a failed batch were dead-lettered without being retried: its time budget was spent. */
+    public void recordBudgetExhausted() {
+        budgetExhausted.inc();
     }
 
     /** A failed wasm call, by kind. */

@@ -6,6 +6,7 @@ import io.wasminference.model.ModelRepository;
 import io.wasminference.runtime.SandboxLimits;
 
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -17,13 +18,21 @@ import java.util.Objects;
  * @param batching when to flush a batch
  * @param errorPolicy what to do when the model fails on a record
  * @param topK how many classes a classifier's prediction carries
- * @param circuitBreakerThreshold model failures in a row (records, not batches) after which the task fails
+ * @param circuitBreakerThreshold records in a row the model failed on (dead-lettered with a model fault) after
+ *     which the task fails
  * @param repository where control commands deploy versions from; null when the job takes no commands
+ * @param batchTimeBudget how long a failed batch may be retried in halves to isolate the records that fail it;
+ *     once spent, the records not isolated yet are dead-lettered with the batch's error, so a batch takes at most
+ *     this plus one call timeout
  */
 public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
-        int topK, int circuitBreakerThreshold, ModelRepository repository) implements Serializable {
+        int topK, int circuitBreakerThreshold, ModelRepository repository, Duration batchTimeBudget)
+        implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /** The default {@link #batchTimeBudget()} in call timeouts. */
+    public static final int DEFAULT_BUDGET_CALL_TIMEOUTS = 3;
 
     public InferenceConfig {
         Objects.requireNonNull(model, "model");
@@ -37,11 +46,21 @@ public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy 
             throw new IllegalArgumentException("circuit breaker threshold must be at least 1, got "
                     + circuitBreakerThreshold);
         }
+        Objects.requireNonNull(batchTimeBudget, "batchTimeBudget");
+        if (batchTimeBudget.isNegative()) {
+            throw new IllegalArgumentException("batch time budget must not be negative, got " + batchTimeBudget);
+        }
     }
 
-    /** Without a model repository. */
+    /** Without a model repository, with the default batch time budget. */
     public InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
             int topK, int circuitBreakerThreshold) {
-        this(model, limits, batching, errorPolicy, topK, circuitBreakerThreshold, null);
+        this(model, limits, batching, errorPolicy, topK, circuitBreakerThreshold, null,
+                defaultBudget(limits));
+    }
+
+    /** {@value #DEFAULT_BUDGET_CALL_TIMEOUTS} call timeouts. */
+    static Duration defaultBudget(SandboxLimits limits) {
+        return limits.callTimeout().multipliedBy(DEFAULT_BUDGET_CALL_TIMEOUTS);
     }
 }

@@ -50,6 +50,7 @@ public final class WasmInference {
     private int circuitBreakerThreshold = 1000;
     private String uid = OPERATOR_NAME;
     private ModelRepository repository;
+    private Duration batchTimeBudget;
 
     private WasmInference(ModelRef model) {
         this.model = Objects.requireNonNull(model, "model");
@@ -102,7 +103,21 @@ public final class WasmInference {
         return this;
     }
 
-    /** Model failures in a row after which the task fails (with {@link ErrorPolicy#DEAD_LETTER}). Default 1000. */
+    /**
+     * How long a failed batch may be retried in halves to find the records that fail it (each retry that times
+     * out costs a call timeout; a batch of 64 that always times out would cost 127 of them). Once spent, the
+     * records not isolated yet are dead-lettered with the batch's error. Default 3 call timeouts; zero never
+     * retries a failed batch.
+     */
+    public WasmInference batchTimeBudget(Duration budget) {
+        this.batchTimeBudget = Objects.requireNonNull(budget, "budget");
+        return this;
+    }
+
+    /**
+     * Records in a row the model fails on (dead letters with a model fault, isolated or not) after which the task
+     * fails (with {@link ErrorPolicy#DEAD_LETTER}). Default 1000.
+     */
     public WasmInference circuitBreakerThreshold(int records) {
         this.circuitBreakerThreshold = records;
         return this;
@@ -123,7 +138,8 @@ public final class WasmInference {
     /** The validated configuration. */
     public InferenceConfig config() {
         return new InferenceConfig(model, limits, new BatchPolicy(batchSize, maxBatchDelay), errorPolicy, topK,
-                circuitBreakerThreshold, repository);
+                circuitBreakerThreshold, repository,
+                batchTimeBudget != null ? batchTimeBudget : InferenceConfig.defaultBudget(limits));
     }
 
     /** Wires the operator after {@code input}. */

@@ -177,8 +177,9 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
 
     /**
      * Runs a batch of buffered requests, one outcome per request in the same order. Requests that do not fit the
-     * model become dead letters at once; if the wasm call fails, the batch is retried record by record (on a
-     * fresh instance) to isolate the records that cause it.
+     * model become dead letters at once; if the wasm call fails, the batch is retried in halves (on a fresh
+     * instance) to isolate the records that cause it, for as long as {@link InferenceConfig#batchTimeBudget()}
+     * lasts.
      */
     public List<Outcome> infer(List<BatchBuffer.Entry<InferenceRequest>> entries) {
         long flushNanos = System.nanoTime();
@@ -195,26 +196,34 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 valid.add(i);
             }
         }
-        runIsolating(entries, valid, outcomes, flushNanos);
+        int max = model.metadata().maxBatch();
+        for (int from = 0; from < valid.size(); from += max) {
+            Isolation batch = new Isolation(entries, outcomes, flushNanos,
+                    System.nanoTime() + config.batchTimeBudget().toNanos());
+            runIsolating(batch, valid.subList(from, Math.min(valid.size(), from + max)));
+        }
         return List.of(outcomes);
     }
 
-    private void runIsolating(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
-            Outcome[] outcomes, long flushNanos) {
-        if (indexes.isEmpty()) {
-            return;
+    /** One batch being run and, if it fails, isolated: where outcomes go and when retrying must stop. */
+    private record Isolation(List<BatchBuffer.Entry<InferenceRequest>> entries, Outcome[] outcomes, long flushNanos,
+            long retryDeadlineNanos) {
+        boolean budgetSpent() {
+            return System.nanoTime() - retryDeadlineNanos >= 0;
         }
-        int max = model.metadata().maxBatch();
-        if (indexes.size() > max) {
-            for (int from = 0; from < indexes.size(); from += max) {
-                runIsolating(entries, indexes.subList(from, Math.min(indexes.size(), from + max)), outcomes,
-                        flushNanos);
-            }
-            return;
-        }
+    }
+
+    /**
+     * Runs the records at {@code indexes} in one call; if it fails, bisects while the batch's time budget lasts.
+     * Once it is spent, a failed group is dead-lettered as a whole instead of split, and the halves still waiting
+     * are run once each: one batch costs at most the budget plus (1 + log2 of its size) call timeouts (without the
+     * budget, a batch of 64 that always times out took 127 call timeouts, past the checkpoint and transaction
+     * timeouts), and a single hanging record still leaves the rest of the batch predicted.
+     */
+    private void runIsolating(Isolation batch, List<Integer> indexes) {
         List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
         for (int i : indexes) {
-            inputs.add(entries.get(i).element().inputs());
+            inputs.add(batch.entries().get(i).element().inputs());
         }
         long start = System.nanoTime();
         List<Tensor> outputs;
@@ -227,22 +236,22 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + indexes.size()
                         + " (error policy FAIL): " + e.getMessage(), e);
             }
+            if (indexes.size() > 1 && batch.budgetSpent()) {
+                deadLetterUnisolated(batch, indexes, e);
+                return;
+            }
             if (indexes.size() > 1) {
                 // Bisect on a fresh instance: one poison record in a batch of n costs about 2 log2(n) calls, not n.
                 LOG.debug("Batch of {} failed ({}); retrying its halves", indexes.size(), e.kind());
                 int mid = indexes.size() / 2;
-                runIsolating(entries, indexes.subList(0, mid), outcomes, flushNanos);
-                runIsolating(entries, indexes.subList(mid, indexes.size()), outcomes, flushNanos);
+                runIsolating(batch, indexes.subList(0, mid));
+                runIsolating(batch, indexes.subList(mid, indexes.size()));
                 return;
             }
             int i = indexes.get(0);
-            outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), e.kind().name(), e.getMessage()));
-            if (modelFault && ++consecutiveFailures >= config.circuitBreakerThreshold()) {
-                throw new IllegalStateException("circuit breaker open: model " + serving.id() + " failed on "
-                        + consecutiveFailures + " records in a row, the last with " + e.kind() + ": " + e.getMessage()
-                        + ". Failing the task so Flink's restart strategy applies; if the model is broken, deploy a "
-                        + "fixed version, otherwise raise circuitBreakerThreshold.", e);
-            }
+            batch.outcomes()[i] = Outcome.of(deadLetter(batch.entries().get(i).element(), e.kind().name(),
+                    e.getMessage()));
+            countModelFailures(e, 1);
             return;
         }
         long micros = (System.nanoTime() - start) / 1000;
@@ -250,10 +259,45 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         metrics.recordBatch(indexes.size(), micros);
         for (int b = 0; b < indexes.size(); b++) {
             int i = indexes.get(b);
-            BatchBuffer.Entry<InferenceRequest> entry = entries.get(i);
-            long queueMicros = Math.max(0, (flushNanos - entry.arrivedNanos()) / 1000);
-            outcomes[i] = Outcome.of(prediction(entry.element(), outputs, b, indexes.size(), queueMicros, micros));
+            BatchBuffer.Entry<InferenceRequest> entry = batch.entries().get(i);
+            long queueMicros = Math.max(0, (batch.flushNanos() - entry.arrivedNanos()) / 1000);
+            batch.outcomes()[i] = Outcome.of(prediction(entry.element(), outputs, b, indexes.size(), queueMicros,
+                    micros));
             metrics.recordPrediction(queueMicros, micros);
+        }
+    }
+
+    /** The budget is spent: the records of a failed group share its error instead of being retried. */
+    private void deadLetterUnisolated(Isolation batch, List<Integer> indexes, WasmInferenceException cause) {
+        metrics.recordBudgetExhausted();
+        LOG.warn("Subtask {}: a group of {} records failed and was not retried one by one: the batch time budget of "
+                + "{} is spent ({}: {})", subtask, indexes.size(), config.batchTimeBudget(), cause.kind(),
+                cause.getMessage());
+        String reason = "a group of " + indexes.size() + " records holding this one failed (" + cause.kind() + ": "
+                + cause.getMessage() + ") and it was not retried on its own: isolating the failing records had "
+                + "used the batch's time budget of " + config.batchTimeBudget() + " (batchTimeBudget); it may or "
+                + "may not be the cause";
+        for (int i : indexes) {
+            batch.outcomes()[i] = Outcome.of(deadLetter(batch.entries().get(i).element(), cause.kind().name(),
+                    reason));
+        }
+        countModelFailures(cause, indexes.size());
+    }
+
+    /**
+     * The circuit breaker counts records dead-lettered with a model fault in a row, isolated or not, so a model
+     * that times out on everything opens it after about threshold / batch size batches of one budget each.
+     */
+    private void countModelFailures(WasmInferenceException e, int records) {
+        if (e.kind() == ErrorKind.INVALID_INPUT) {
+            return;
+        }
+        consecutiveFailures += records;
+        if (consecutiveFailures >= config.circuitBreakerThreshold()) {
+            throw new IllegalStateException("circuit breaker open: model " + serving.id() + " failed on "
+                    + consecutiveFailures + " records in a row, the last with " + e.kind() + ": " + e.getMessage()
+                    + ". Failing the task so Flink's restart strategy applies; if the model is broken, deploy a "
+                    + "fixed version, otherwise raise circuitBreakerThreshold.", e);
         }
     }
 

@@ -161,6 +161,51 @@ class WasmInferenceOperatorTest {
     }
 
     @Test
+    void aBatchThatTimesOutOnEveryRecordIsNotRetriedOnceItsTimeBudgetIsSpent() throws Exception {
+        // loop_run never returns: without a budget the batch of 8 took 15 call timeouts (127 for a batch of 64).
+        InferenceConfig config = WasmInference.model(ModelRef.of("classpath:wasm/loop_run.wasm"))
+                .callTimeout(Duration.ofMillis(200))
+                .batchSize(8)
+                .maxBatchDelay(Duration.ofSeconds(10))
+                .batchTimeBudget(Duration.ZERO) // no retry at all: deterministic whatever the machine's load
+                .config();
+        try (OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> h = harness(config)) {
+            h.open();
+            for (int i = 0; i < 8; i++) {
+                h.processElement(request("r" + i, i), 0);
+            }
+            assertThat(predictions(h)).isEmpty();
+            List<DeadLetter> dead = h.getSideOutput(DEAD).stream().map(StreamRecord::getValue).toList();
+            assertThat(dead).hasSize(8).allSatisfy(d -> {
+                assertThat(d.errorKind()).isEqualTo("TIMEOUT");
+                assertThat(d.reason()).contains("was not retried on its own")
+                        .contains("time budget of PT0S (batchTimeBudget)");
+            });
+        }
+    }
+
+    @Test
+    void theCircuitBreakerCountsRecordsDeadLetteredWithoutIsolation() throws Exception {
+        InferenceConfig config = WasmInference.model(ModelRef.of("classpath:wasm/loop_run.wasm"))
+                .callTimeout(Duration.ofMillis(200))
+                .batchSize(8)
+                .maxBatchDelay(Duration.ofSeconds(10))
+                .batchTimeBudget(Duration.ZERO)
+                .circuitBreakerThreshold(10)
+                .config();
+        try (OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> h = harness(config)) {
+            h.open();
+            for (int i = 0; i < 15; i++) {
+                h.processElement(request("r" + i, i), 0);
+            }
+            assertThat(h.getSideOutput(DEAD)).hasSize(8); // one failed call of 8 records: 8 in a row < 10
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.processElement(request("r15", 15), 0))
+                    .hasMessageContaining("circuit breaker open")
+                    .hasMessageContaining("failed on 16 records in a row, the last with TIMEOUT");
+        }
+    }
+
+    @Test
     void errorPolicyFailFailsTheTaskOnTheFirstModelFailure() throws Exception {
         InferenceConfig config = new InferenceConfig(ModelRef.of("classpath:wasm/poison.wasm"), SandboxLimits.defaults(),
                 new BatchPolicy(1, Duration.ofSeconds(10)), ErrorPolicy.FAIL, 1, 1000);

@@ -86,6 +86,7 @@ public final class InferenceJob {
                         .withCallTimeout(Duration.ofMillis(o.integer("timeout-ms")))
                         .withMemoryLimitBytes((long) o.integer("memory-mib") << 20))
                 .topK(o.integer("top-k"));
+        o.batchBudget().ifPresent(inference::batchTimeBudget);
         InferenceResult result;
         if (o.controlTopic().isEmpty()) {
             result = inference.apply(requests);
@@ -171,7 +172,7 @@ public final class InferenceJob {
         Properties props = new Properties();
         props.putAll(kafka);
         // The connector's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min); 15 min
-        // leaves room for slow checkpoints (a timed-out batch is bisected, each half may take a call timeout).
+        // leaves room for slow checkpoints (a failed batch is retried for up to its time budget).
         props.putIfAbsent("transaction.timeout.ms", Integer.toString(o.integer("transaction-timeout-ms")));
         var builder = KafkaSink.<T>builder()
                 .setBootstrapServers(o.bootstrap())

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,8 @@ public final class JobOptions implements Serializable {
             new String[] {"batch-size", "64", "most records per wasm call"},
             new String[] {"max-delay-ms", "10", "longest a record waits for a batch"},
             new String[] {"timeout-ms", "10000", "deadline of one wasm call"},
+            new String[] {"batch-budget-ms", "", "longest a failed batch is retried in halves to isolate the failing "
+                + "records (empty: 3 call timeouts)"},
             new String[] {"memory-mib", "256", "linear memory cap per instance"},
             new String[] {"parallelism", "2", "parallelism of the job (one model instance per subtask)"},
             new String[] {"checkpoint-ms", "2000", "checkpoint interval (exactly-once commits on checkpoints)"},
@@ -132,6 +135,9 @@ public final class JobOptions implements Serializable {
         }
         delivery();
         format();
+        if (!values.get("batch-budget-ms").isEmpty() && integer("batch-budget-ms") < 0) {
+            throw new Args.UsageException("--batch-budget-ms must not be negative");
+        }
         if (!values.get("control-topic").isEmpty() && values.get("model-repo").isEmpty()) {
             throw new Args.UsageException("--control-topic needs --model-repo: deploy commands load versions from it");
         }
@@ -208,6 +214,12 @@ public final class JobOptions implements Serializable {
         } catch (NumberFormatException e) {
             throw new Args.UsageException("--" + key + " must be an integer, got '" + values.get(key) + "'");
         }
+    }
+
+    /** {@code --batch-budget-ms}, or empty for the operator's default (3 call timeouts). */
+    public java.util.Optional<Duration> batchBudget() {
+        return values.get("batch-budget-ms").isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(Duration.ofMillis(integer("batch-budget-ms")));
     }
 
     public boolean flag(String key) {
