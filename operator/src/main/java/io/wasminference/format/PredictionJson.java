@@ -1,7 +1,7 @@
 package io.wasminference.format;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasminference.record.ClassScore;
 import io.wasminference.record.DeadLetter;
@@ -9,6 +9,9 @@ import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -32,42 +35,78 @@ public final class PredictionJson {
 
     private PredictionJson() {}
 
+    /**
+     * Written with a streaming generator, not a tree: a tree holds one node object per output element (about 20
+     * times the tensor's size in heap). Integer outputs are written exactly, f32 as the shortest decimal that reads
+     * back as the same float.
+     */
     public static byte[] encode(Prediction p, boolean includeOutputs) {
-        ObjectNode root = MAPPER.createObjectNode();
-        root.put("id", p.id());
-        ObjectNode model = root.putObject("model");
-        model.put("name", p.modelName());
-        model.put("version", p.modelVersion());
-        if (!p.topK().isEmpty()) {
-            ArrayNode top = root.putArray("top_k");
-            for (ClassScore c : p.topK()) {
-                top.addObject().put("index", c.index()).put("label", c.label()).put("p", c.probability());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeStringField("id", p.id());
+            g.writeObjectFieldStart("model");
+            g.writeStringField("name", p.modelName());
+            g.writeStringField("version", p.modelVersion());
+            g.writeEndObject();
+            if (!p.topK().isEmpty()) {
+                g.writeArrayFieldStart("top_k");
+                for (ClassScore c : p.topK()) {
+                    g.writeStartObject();
+                    g.writeNumberField("index", c.index());
+                    g.writeStringField("label", c.label());
+                    g.writeNumberField("p", c.probability());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            if (includeOutputs) {
+                g.writeObjectFieldStart("outputs");
+                for (Map.Entry<String, Tensor> e : new TreeMap<>(p.outputs()).entrySet()) {
+                    writeTensor(g, e.getKey(), e.getValue());
+                }
+                g.writeEndObject();
+            }
+            g.writeNumberField("batch_size", p.batchSize());
+            g.writeObjectFieldStart("latency_us");
+            g.writeNumberField("queue", p.queueMicros());
+            g.writeNumberField("inference", p.inferenceMicros());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeTensor(JsonGenerator g, String name, Tensor t) throws IOException {
+        g.writeObjectFieldStart(name);
+        g.writeStringField("dtype", t.dtype().abiName());
+        g.writeArrayFieldStart("shape");
+        for (int d : t.shape()) {
+            g.writeNumber(d);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("data");
+        switch (t.dtype()) {
+            case F32 -> {
+                for (float v : t.toFloats()) {
+                    g.writeNumber(v);
+                }
+            }
+            case F64 -> {
+                for (double v : t.toDoubles()) {
+                    g.writeNumber(v);
+                }
+            }
+            default -> {
+                for (long v : t.toLongs()) { // exact: a double holds only 53 bits
+                    g.writeNumber(v);
+                }
             }
         }
-        if (includeOutputs) {
-            ObjectNode outputs = root.putObject("outputs");
-            for (Map.Entry<String, Tensor> e : new TreeMap<>(p.outputs()).entrySet()) {
-                ObjectNode t = outputs.putObject(e.getKey());
-                t.put("dtype", e.getValue().dtype().abiName());
-                ArrayNode shape = t.putArray("shape");
-                for (int d : e.getValue().shape()) {
-                    shape.add(d);
-                }
-                ArrayNode data = t.putArray("data");
-                if (e.getValue().isInteger()) {
-                    for (long v : e.getValue().toLongs()) { // exact: a double holds only 53 bits
-                        data.add(v);
-                    }
-                } else {
-                    for (double v : e.getValue().toDoubles()) {
-                        data.add(v);
-                    }
-                }
-            }
-        }
-        root.put("batch_size", p.batchSize());
-        root.putObject("latency_us").put("queue", p.queueMicros()).put("inference", p.inferenceMicros());
-        return bytes(root);
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     public static byte[] encode(DeadLetter d) {

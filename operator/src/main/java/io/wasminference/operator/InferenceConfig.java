@@ -23,16 +23,23 @@ import java.util.Objects;
  * @param repository where control commands deploy versions from; null when the job takes no commands
  * @param batchTimeBudget how long a failed batch may be retried in halves to isolate the records that fail it;
  *     once spent, the records not isolated yet are dead-lettered with the batch's error, so a batch takes at most
- *     this plus one call timeout
+ *     this plus (1 + log2 of its size) call timeouts
+ * @param maxOutputBytes most bytes of output tensors one prediction may carry; records beyond it are dead-lettered
+ *     ({@link io.wasminference.record.DeadLetter#OUTPUT_TOO_LARGE})
  */
 public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
-        int topK, int circuitBreakerThreshold, ModelRepository repository, Duration batchTimeBudget)
-        implements Serializable {
+        int topK, int circuitBreakerThreshold, ModelRepository repository, Duration batchTimeBudget,
+        long maxOutputBytes) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
     /** The default {@link #batchTimeBudget()} in call timeouts. */
     public static final int DEFAULT_BUDGET_CALL_TIMEOUTS = 3;
+    /**
+     * Default {@link #maxOutputBytes()}: 128 KiB. Its JSON prediction stays under Kafka's default 1 MiB message
+     * limit for every dtype (i8 is the worst: up to 5 characters per byte); see PredictionJsonTest.
+     */
+    public static final long DEFAULT_MAX_OUTPUT_BYTES = 128L << 10;
 
     public InferenceConfig {
         Objects.requireNonNull(model, "model");
@@ -50,13 +57,16 @@ public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy 
         if (batchTimeBudget.isNegative()) {
             throw new IllegalArgumentException("batch time budget must not be negative, got " + batchTimeBudget);
         }
+        if (maxOutputBytes < 1) {
+            throw new IllegalArgumentException("max output bytes must be positive, got " + maxOutputBytes);
+        }
     }
 
     /** Without a model repository, with the default batch time budget. */
     public InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
             int topK, int circuitBreakerThreshold) {
         this(model, limits, batching, errorPolicy, topK, circuitBreakerThreshold, null,
-                defaultBudget(limits));
+                defaultBudget(limits), DEFAULT_MAX_OUTPUT_BYTES);
     }
 
     /** {@value #DEFAULT_BUDGET_CALL_TIMEOUTS} call timeouts. */

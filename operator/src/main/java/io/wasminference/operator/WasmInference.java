@@ -51,6 +51,7 @@ public final class WasmInference {
     private String uid = OPERATOR_NAME;
     private ModelRepository repository;
     private Duration batchTimeBudget;
+    private long maxOutputBytes = InferenceConfig.DEFAULT_MAX_OUTPUT_BYTES;
 
     private WasmInference(ModelRef model) {
         this.model = Objects.requireNonNull(model, "model");
@@ -115,6 +116,16 @@ public final class WasmInference {
     }
 
     /**
+     * Most bytes of output tensors one prediction may carry (all outputs of one record, raw); a record whose
+     * outputs are larger is dead-lettered ({@code OUTPUT_TOO_LARGE}) instead of becoming a prediction that is many
+     * times its size in heap and JSON. Default 128 KiB.
+     */
+    public WasmInference maxOutputBytes(long bytes) {
+        this.maxOutputBytes = bytes;
+        return this;
+    }
+
+    /**
      * Records in a row the model fails on (dead letters with a model fault, isolated or not) after which the task
      * fails (with {@link ErrorPolicy#DEAD_LETTER}). Default 1000.
      */
@@ -139,7 +150,7 @@ public final class WasmInference {
     public InferenceConfig config() {
         return new InferenceConfig(model, limits, new BatchPolicy(batchSize, maxBatchDelay), errorPolicy, topK,
                 circuitBreakerThreshold, repository,
-                batchTimeBudget != null ? batchTimeBudget : InferenceConfig.defaultBudget(limits));
+                batchTimeBudget != null ? batchTimeBudget : InferenceConfig.defaultBudget(limits), maxOutputBytes);
     }
 
     /** Wires the operator after {@code input}. */

@@ -141,6 +141,9 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
             LOG.info("Subtask {}: resuming control commands from the checkpoint: {}", subtask, restoredPending);
             restoredPending.forEach(swapper::submit);
         }
+        if (outputBytesPerRecord(meta) > config.maxOutputBytes()) {
+            LOG.warn("Subtask {}: every record will be dead-lettered: {}", subtask, outputTooLarge());
+        }
         if (restoredVersion != null && !config.model().location().equals(restoredVersion.location())) {
             LOG.info("Subtask {}: serving {} restored from the checkpoint; the configured model {} is not used",
                     subtask, serving, config.model());
@@ -257,14 +260,38 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         long micros = (System.nanoTime() - start) / 1000;
         consecutiveFailures = 0;
         metrics.recordBatch(indexes.size(), micros);
+        String tooLarge = outputTooLarge();
         for (int b = 0; b < indexes.size(); b++) {
             int i = indexes.get(b);
             BatchBuffer.Entry<InferenceRequest> entry = batch.entries().get(i);
+            if (tooLarge != null) {
+                batch.outcomes()[i] = Outcome.of(deadLetter(entry.element(), DeadLetter.OUTPUT_TOO_LARGE, tooLarge));
+                continue;
+            }
             long queueMicros = Math.max(0, (batch.flushNanos() - entry.arrivedNanos()) / 1000);
             batch.outcomes()[i] = Outcome.of(prediction(entry.element(), outputs, b, indexes.size(), queueMicros,
                     micros));
             metrics.recordPrediction(queueMicros, micros);
         }
+    }
+
+    /**
+     * Why a prediction of the serving model would exceed {@link InferenceConfig#maxOutputBytes()}, or null. ABI v1
+     * outputs have a fixed shape, so this holds for every record of a model alike.
+     */
+    private String outputTooLarge() {
+        long bytes = outputBytesPerRecord(model.metadata());
+        if (bytes <= config.maxOutputBytes()) {
+            return null;
+        }
+        return "model " + serving.id() + " produces " + bytes + " bytes of outputs per record " + model.metadata()
+                .outputs() + ", more than the " + config.maxOutputBytes() + " bytes a prediction may carry "
+                + "(maxOutputBytes, --max-output-bytes); raise the limit (mind the sink's message size: JSON takes "
+                + "up to 5 characters per byte) or serve a model with smaller outputs";
+    }
+
+    private static long outputBytesPerRecord(ModelMetadata meta) {
+        return meta.outputs().stream().mapToLong(TensorSpec::sampleBytes).sum();
     }
 
     /** The budget is spent: the records of a failed group share its error instead of being retried. */

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param id the record's id (may be empty when the record could not even be decoded)
  * @param key the record's key, or null
  * @param headers the record's headers
- * @param errorKind what failed, an {@link io.wasminference.errors.ErrorKind} name or {@code DECODE}
+ * @param errorKind what failed, an {@link io.wasminference.errors.ErrorKind} name, {@code DECODE} or
+ *     {@link #OUTPUT_TOO_LARGE}
  * @param reason the error message: what was wrong and what to do
  * @param modelName model that was serving, or empty when the record never reached it
  * @param modelVersion its version, or empty
@@ -22,6 +23,9 @@ import java.util.Objects;
 @TypeInfo(RecordTypeInfos.DeadLetterFactory.class)
 public record DeadLetter(String id, byte[] key, List<Header> headers, String errorKind, String reason,
         String modelName, String modelVersion, String origin, byte[] payload) {
+
+    /** Error kind of a record whose prediction would carry more output bytes than the operator allows. */
+    public static final String OUTPUT_TOO_LARGE = "OUTPUT_TOO_LARGE";
 
     public DeadLetter {
         Objects.requireNonNull(id, "id");

@@ -206,6 +206,33 @@ class WasmInferenceOperatorTest {
     }
 
     @Test
+    void predictionsWithMoreOutputBytesThanAllowedAreDeadLettered() throws Exception {
+        // identity's output y is f32 4: 16 bytes per record
+        for (long cap : new long[] {15, 16}) {
+            InferenceConfig config = WasmInference.model(ModelRef.of("classpath:wasm/identity.wasm"))
+                    .batchSize(2).maxOutputBytes(cap).config();
+            try (OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> h = harness(config)) {
+                h.open();
+                h.processElement(request("a", 1), 0);
+                h.processElement(request("b", 2), 0);
+                List<DeadLetter> dead = h.getSideOutput(DEAD) == null ? List.of()
+                        : h.getSideOutput(DEAD).stream().map(StreamRecord::getValue).toList();
+                if (cap == 15) {
+                    assertThat(predictions(h)).isEmpty();
+                    assertThat(dead).hasSize(2).allSatisfy(d -> {
+                        assertThat(d.errorKind()).isEqualTo(DeadLetter.OUTPUT_TOO_LARGE);
+                        assertThat(d.reason()).contains("produces 16 bytes of outputs per record [y f32 4], more "
+                                + "than the 15 bytes a prediction may carry (maxOutputBytes, --max-output-bytes)");
+                    });
+                } else {
+                    assertThat(predictions(h)).hasSize(2);
+                    assertThat(dead).isEmpty();
+                }
+            }
+        }
+    }
+
+    @Test
     void errorPolicyFailFailsTheTaskOnTheFirstModelFailure() throws Exception {
         InferenceConfig config = new InferenceConfig(ModelRef.of("classpath:wasm/poison.wasm"), SandboxLimits.defaults(),
                 new BatchPolicy(1, Duration.ofSeconds(10)), ErrorPolicy.FAIL, 1, 1000);

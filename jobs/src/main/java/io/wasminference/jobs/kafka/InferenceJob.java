@@ -85,7 +85,8 @@ public final class InferenceJob {
                 .limits(SandboxLimits.defaults()
                         .withCallTimeout(Duration.ofMillis(o.integer("timeout-ms")))
                         .withMemoryLimitBytes((long) o.integer("memory-mib") << 20))
-                .topK(o.integer("top-k"));
+                .topK(o.integer("top-k"))
+                .maxOutputBytes(o.integer("max-output-bytes"));
         o.batchBudget().ifPresent(inference::batchTimeBudget);
         InferenceResult result;
         if (o.controlTopic().isEmpty()) {

@@ -51,6 +51,8 @@ public final class JobOptions implements Serializable {
             new String[] {"max-record-bytes", "4194304", "larger record values are dead-lettered"},
             new String[] {"top-k", "5", "classes per classifier prediction"},
             new String[] {"include-outputs", "true", "write the raw output tensors into predictions"},
+            new String[] {"max-output-bytes", "131072", "larger outputs per record are dead-lettered "
+                + "(OUTPUT_TOO_LARGE)"},
             new String[] {"bounded", "false", "stop at the input's end offsets at start (batch-style run)"},
             new String[] {"model-repo", "", "model repository (path or URI) that deploy commands read from"},
             new String[] {"control-topic", "", "topic of deploy/rollback commands (needs --model-repo)"},
@@ -130,7 +132,8 @@ public final class JobOptions implements Serializable {
 
     private void validate() {
         for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
-                "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k")) {
+                "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k",
+                "max-output-bytes")) {
             integer(k);
         }
         delivery();
