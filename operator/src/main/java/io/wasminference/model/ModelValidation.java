@@ -42,6 +42,10 @@ public final class ModelValidation {
         ModelMetadata meta = instance.metadata();
         JsonSampleCodec codec = new JsonSampleCodec(meta);
         for (int g = 0; g < golden.size(); g++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ModelRefusedException("golden check of " + meta.id() + " interrupted after " + g + " of "
+                        + golden.size() + " vectors");
+            }
             JsonNode vector;
             Sample sample;
             try {

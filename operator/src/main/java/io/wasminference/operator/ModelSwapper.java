@@ -9,7 +9,10 @@ import io.wasminference.model.ModelVersion;
 import io.wasminference.record.ModelCommand;
 import io.wasminference.record.ModelEvent;
 import io.wasminference.runtime.ModelInstance;
+import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -41,6 +44,10 @@ final class ModelSwapper implements AutoCloseable {
             }
         }
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelSwapper.class);
+    /** Added to the start-up or call deadline when {@link #close()} waits for the swap thread. */
+    static final long JOIN_MARGIN_SECONDS = 5;
 
     private final InferenceConfig config;
     private final int subtask;
@@ -157,7 +164,9 @@ final class ModelSwapper implements AutoCloseable {
                 ref = repository.ref(manifest);
                 golden = manifest.golden();
             }
-            candidate = WasmModel.load(loadWithRetries(ref), config.limits());
+            byte[] bytes = loadWithRetries(ref);
+            checkNotInterrupted();
+            candidate = WasmModel.load(bytes, config.limits());
             ModelMetadata meta = candidate.metadata();
             String expectedVersion = rollbackTo != null ? rollbackTo.version() : command.version();
             if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
@@ -165,8 +174,9 @@ final class ModelSwapper implements AutoCloseable {
                         + ":" + expectedVersion);
             }
             ModelValidation.checkCompatible(current, meta);
+            checkNotInterrupted();
             candidateInstance = candidate.newInstance();
-            ModelValidation.checkGolden(candidateInstance, golden);
+            ModelValidation.checkGolden(candidateInstance, golden); // stops between vectors when interrupted
             ModelVersion version = new ModelVersion(meta.name(), meta.version(), candidate.sha256(), ref.location());
             return new Prepared(command, ModelEvent.SERVING, version, candidate, candidateInstance, "");
         } catch (Exception | Error e) {
@@ -210,15 +220,57 @@ final class ModelSwapper implements AutoCloseable {
         return executor;
     }
 
-    /** Stops the swap thread; a model prepared but never applied is disposed. */
+    /**
+     * Stops the swap thread and waits for it, at most a start-up or call deadline plus
+     * {@value #JOIN_MARGIN_SECONDS} s (a candidate runs wasm there, which no interrupt stops; its own deadline
+     * does); a model prepared but never applied is disposed.
+     */
     @Override
     public void close() {
-        if (executor != null) {
-            executor.shutdownNow();
-        }
+        SandboxLimits limits = config.limits();
+        Duration deadline = limits.startupTimeout().compareTo(limits.callTimeout()) > 0 ? limits.startupTimeout()
+                : limits.callTimeout();
+        stop(deadline.plusSeconds(JOIN_MARGIN_SECONDS));
+    }
+
+    /**
+     * Interrupts the swap thread (file reads and back-off sleeps stop at once, a preparation stops before its next
+     * step) and waits up to {@code bound} for it to end.
+     *
+     * @return whether it ended; if not it is abandoned (and logged): it ends at the candidate's own deadline and
+     *     disposes what it prepared
+     */
+    boolean stop(Duration bound) {
         if (inFlight != null) {
             inFlight.thenAccept(Prepared::discard);
             inFlight = null;
+            inFlightCommand = null;
+        }
+        if (executor == null) {
+            return true;
+        }
+        executor.shutdownNow();
+        try {
+            if (executor.awaitTermination(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.warn("Subtask {}: the model swap thread did not stop within {} of close(); abandoned: it ends at the "
+                + "candidate's start-up or call deadline, or when its compilation finishes, and disposes what it "
+                + "prepared", subtask, bound);
+        return false;
+    }
+
+    /** Whether the swap thread has ended (or never started). */
+    boolean stopped() {
+        return executor == null || executor.isTerminated();
+    }
+
+    private static void checkNotInterrupted() {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new IllegalStateException("the operator is closing: preparation stopped");
         }
     }
 }
