@@ -41,6 +41,33 @@ class MainTest {
     }
 
     @Test
+    void keygenMakesTheKeysThatPublishSignsWithAndRunTrusts(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String prefix = dir.resolve("team").toString();
+        assertThat(run("keygen", "--out", prefix)).isZero();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(Path.of(prefix + ".key")))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        String keyId = io.wasminference.signing.Ed25519Keys.keyId(io.wasminference.signing.Ed25519Keys.readPublic(
+                java.nio.file.Files.readString(Path.of(prefix + ".pub"))).get(0));
+        assertThat(out.toString()).contains("key id " + keyId);
+        assertThat(run("keygen", "--out", prefix)).as("never overwrites a key").isEqualTo(64);
+        assertThat(err.toString()).contains("team.key exists");
+
+        String repo = dir.resolve("repo").toString();
+        assertThat(run("publish", "--repo", repo, "sample:digits-mlp", "--sign-key", prefix + ".key")).isZero();
+        assertThat(out.toString()).contains("published digits-mlp:1.0.0", "signed by key " + keyId);
+        assertThat(run("models", "--repo", repo)).isZero();
+        assertThat(out.toString()).contains("signed " + keyId);
+        assertThat(new io.wasminference.model.ModelRepository(repo).findTrusted("digits-mlp", "1.0.0",
+                io.wasminference.signing.TrustedKeys.read(Path.of(prefix + ".pub")))).isPresent();
+
+        assertThat(run("publish", "--repo", repo, "sample:digits-mlp", "--sign-key", prefix + ".pub"))
+                .isEqualTo(64);
+        assertThat(err.toString()).contains("this is a public key: signing needs the private one");
+    }
+
+    @Test
     void usageErrorsExitWith64() throws Exception {
         assertThat(run("predict", "sample:digits-mlp")).isEqualTo(64);
         assertThat(err.toString()).contains("missing required option --input", "usage:");

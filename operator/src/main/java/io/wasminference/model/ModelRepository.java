@@ -6,6 +6,8 @@ import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
+import io.wasminference.signing.ModelSignature;
+import io.wasminference.signing.TrustedKeys;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileStatus;
@@ -18,6 +20,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,14 +29,17 @@ import java.util.Optional;
 
 /**
  * A versioned model repository on any Flink file system: {@code ROOT/NAME/VERSION/model.wasm} plus
- * {@code manifest.json} (docs/hot-swap.md). Published versions are immutable: publishing other bytes under an
- * existing version is refused. Serializable (only the root travels); thread-safe.
+ * {@code manifest.json} and, when signed, {@code manifest.json.sig} (docs/hot-swap.md). Published versions are
+ * immutable: publishing other bytes under an existing version is refused. Serializable (only the root travels);
+ * thread-safe.
  */
 public final class ModelRepository implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public static final String MODEL_FILE = "model.wasm";
     public static final String MANIFEST_FILE = "manifest.json";
+    /** Detached signature of the manifest, written by {@code publish --sign-key} (see {@link ModelSignature}). */
+    public static final String SIGNATURE_FILE = "manifest.json.sig";
 
     private final String root;
 
@@ -55,6 +61,16 @@ public final class ModelRepository implements Serializable {
      * @throws ModelRefusedException when validation fails or the version exists with other bytes
      */
     public ModelManifest publish(byte[] wasm, List<String> golden, SandboxLimits limits) throws IOException {
+        return publish(wasm, golden, limits, null);
+    }
+
+    /**
+     * Like {@link #publish(byte[], List, SandboxLimits)}, and signs the manifest with {@code signKey} (when not
+     * null): {@code manifest.json.sig} is written before the manifest, so a signed version is never visible
+     * unsigned. Publishing bytes that are already published with a key adds (or replaces) their signature.
+     */
+    public ModelManifest publish(byte[] wasm, List<String> golden, SandboxLimits limits, PrivateKey signKey)
+            throws IOException {
         ModelMetadata meta;
         String sha;
         try (WasmModel model = WasmModel.load(wasm, limits); ModelInstance instance = model.newInstance()) {
@@ -62,38 +78,74 @@ public final class ModelRepository implements Serializable {
             meta = model.metadata();
             sha = model.sha256();
         }
-        Optional<ModelManifest> existing = find(meta.name(), meta.version());
-        if (existing.isPresent()) {
-            if (existing.get().sha256().equals(sha)) {
-                return existing.get();
-            }
-            throw new ModelRefusedException("the repository already holds " + meta.id() + " with sha256 "
-                    + existing.get().sha256() + "; published versions are immutable: give these bytes (sha256 "
-                    + sha + ") a new version in their metadata");
-        }
-        ModelManifest manifest = ModelManifest.of(meta, sha, wasm.length, Instant.now().toString(), golden);
         Path dir = versionDir(meta.name(), meta.version());
         FileSystem fs = dir.getFileSystem();
+        Optional<byte[]> existingBytes = readIfExists(new Path(dir, MANIFEST_FILE));
+        if (existingBytes.isPresent()) {
+            ModelManifest existing = parse(existingBytes.get(), meta.name(), meta.version(), dir);
+            if (!existing.sha256().equals(sha)) {
+                throw new ModelRefusedException("the repository already holds " + meta.id() + " with sha256 "
+                        + existing.sha256() + "; published versions are immutable: give these bytes (sha256 " + sha
+                        + ") a new version in their metadata");
+            }
+            if (signKey != null) {
+                write(fs, new Path(dir, SIGNATURE_FILE), ModelSignature.sign(signKey, existingBytes.get()).toJson());
+            }
+            return existing;
+        }
+        ModelManifest manifest = ModelManifest.of(meta, sha, wasm.length, Instant.now().toString(), golden);
+        byte[] manifestBytes = manifest.toJson().getBytes(StandardCharsets.UTF_8);
         fs.mkdirs(dir);
         write(fs, new Path(dir, MODEL_FILE), wasm);
+        if (signKey != null) {
+            write(fs, new Path(dir, SIGNATURE_FILE), ModelSignature.sign(signKey, manifestBytes).toJson());
+        }
         // The manifest goes last: a version is visible only once complete.
-        write(fs, new Path(dir, MANIFEST_FILE), manifest.toJson().getBytes(StandardCharsets.UTF_8));
+        write(fs, new Path(dir, MANIFEST_FILE), manifestBytes);
         return manifest;
     }
 
-    /** The manifest of a version, if published. */
+    /** The manifest of a version, if published. Its signature, if any, is not checked. */
     public Optional<ModelManifest> find(String name, String version) throws IOException {
-        Path manifest = new Path(versionDir(name, version), MANIFEST_FILE);
-        FileSystem fs = manifest.getFileSystem();
-        if (!fs.exists(manifest)) {
+        Path dir = versionDir(name, version);
+        Optional<byte[]> bytes = readIfExists(new Path(dir, MANIFEST_FILE));
+        return bytes.isEmpty() ? Optional.empty() : Optional.of(parse(bytes.get(), name, version, dir));
+    }
+
+    /**
+     * The manifest of a version, if published, once its signature verifies with one of {@code trusted}: the
+     * signature is checked over the very bytes that are then parsed.
+     *
+     * @throws ModelRefusedException when the version is unsigned, signed by another key, or changed since signed
+     */
+    public Optional<ModelManifest> findTrusted(String name, String version, TrustedKeys trusted) throws IOException {
+        Path dir = versionDir(name, version);
+        Optional<byte[]> bytes = readIfExists(new Path(dir, MANIFEST_FILE));
+        if (bytes.isEmpty()) {
             return Optional.empty();
         }
-        ModelManifest m = ModelManifest.fromJson(read(fs, manifest));
+        trusted.verify(name + ":" + version, bytes.get(), readIfExists(new Path(dir, SIGNATURE_FILE)).orElse(null));
+        return Optional.of(parse(bytes.get(), name, version, dir));
+    }
+
+    /** The signature stored with a version, if any (not verified). */
+    public Optional<ModelSignature> signature(String name, String version) throws IOException {
+        Optional<byte[]> bytes = readIfExists(new Path(versionDir(name, version), SIGNATURE_FILE));
+        return bytes.isEmpty() ? Optional.empty() : Optional.of(ModelSignature.fromJson(bytes.get()));
+    }
+
+    private static ModelManifest parse(byte[] bytes, String name, String version, Path dir) throws IOException {
+        ModelManifest m = ModelManifest.fromJson(bytes);
         if (!m.name().equals(name) || !m.version().equals(version)) {
-            throw new IOException(manifest + " describes " + m.name() + ":" + m.version() + ", not " + name + ":"
-                    + version + "; the repository is corrupt or was written by hand");
+            throw new IOException(new Path(dir, MANIFEST_FILE) + " describes " + m.name() + ":" + m.version()
+                    + ", not " + name + ":" + version + "; the repository is corrupt or was written by hand");
         }
-        return Optional.of(m);
+        return m;
+    }
+
+    private static Optional<byte[]> readIfExists(Path path) throws IOException {
+        FileSystem fs = path.getFileSystem();
+        return fs.exists(path) ? Optional.of(read(fs, path)) : Optional.empty();
     }
 
     /** The reference that loads exactly the published bytes of a version (pinned by its manifest's hash). */

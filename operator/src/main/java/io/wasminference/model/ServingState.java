@@ -24,6 +24,8 @@ public record ServingState(int subtask, List<ModelVersion> history, List<ModelCo
     private static final int FORMAT = 3;
     /** Rollbacks go back at most this far; older versions are dropped from the state. */
     public static final int MAX_HISTORY = 16;
+    /** Sanity bound on any count read back (far above what any release writes). */
+    private static final int MAX_STATE_ENTRIES = 1 << 20;
 
     public ServingState {
         if (history.isEmpty()) {
@@ -75,7 +77,7 @@ public record ServingState(int subtask, List<ModelVersion> history, List<ModelCo
                         + ", this wasm-inference reads formats 1 to " + FORMAT + "; restore with a matching release");
             }
             int subtask = in.readInt();
-            int n = in.readInt();
+            int n = count(in.readInt(), "served versions");
             List<ModelVersion> history = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 byte[] b = new byte[in.readInt()];
@@ -84,7 +86,7 @@ public record ServingState(int subtask, List<ModelVersion> history, List<ModelCo
             }
             List<ModelCommand> pending = new ArrayList<>();
             if (format >= 3) {
-                int p = in.readInt();
+                int p = count(in.readInt(), "pending commands");
                 for (int i = 0; i < p; i++) {
                     pending.add(new ModelCommand(ModelCommand.Action.values()[in.readByte()], in.readUTF(),
                             in.readUTF()));
@@ -94,5 +96,13 @@ public record ServingState(int subtask, List<ModelVersion> history, List<ModelCo
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt checkpointed serving state", e);
         }
+    }
+
+    /** A count read from state, refused before anything is allocated for it when it cannot be right. */
+    private static int count(int n, String what) {
+        if (n < 0 || n > MAX_STATE_ENTRIES) {
+            throw new IllegalStateException("corrupt checkpointed serving state: " + n + " " + what);
+        }
+        return n;
     }
 }

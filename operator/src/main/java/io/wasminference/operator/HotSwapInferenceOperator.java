@@ -51,7 +51,7 @@ public class HotSwapInferenceOperator extends AbstractInferenceOperator
 
     @Override
     public void processElement2(StreamRecord<ModelCommand> element) {
-        userFunction.submit(element.getValue());
+        emitEvents(events, userFunction.submit(element.getValue()));
         if (userFunction.swapReady()) {
             applySwaps();
         }

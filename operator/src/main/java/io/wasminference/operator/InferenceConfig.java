@@ -4,6 +4,7 @@ import io.wasminference.batching.BatchPolicy;
 import io.wasminference.model.ModelRef;
 import io.wasminference.model.ModelRepository;
 import io.wasminference.runtime.SandboxLimits;
+import io.wasminference.signing.TrustedKeys;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -26,10 +27,12 @@ import java.util.Objects;
  *     this plus (1 + log2 of its size) call timeouts
  * @param maxOutputBytes most bytes of output tensors one prediction may carry; records beyond it are dead-lettered
  *     ({@link io.wasminference.record.DeadLetter#OUTPUT_TOO_LARGE})
+ * @param trustedKeys when not null, deploy commands load only versions whose manifest is signed by one of these
+ *     keys; null deploys unsigned versions too
  */
 public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
         int topK, int circuitBreakerThreshold, ModelRepository repository, Duration batchTimeBudget,
-        long maxOutputBytes) implements Serializable {
+        long maxOutputBytes, TrustedKeys trustedKeys) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -66,7 +69,7 @@ public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy 
     public InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
             int topK, int circuitBreakerThreshold) {
         this(model, limits, batching, errorPolicy, topK, circuitBreakerThreshold, null,
-                defaultBudget(limits), DEFAULT_MAX_OUTPUT_BYTES);
+                defaultBudget(limits), DEFAULT_MAX_OUTPUT_BYTES, null);
     }
 
     /** {@value #DEFAULT_BUDGET_CALL_TIMEOUTS} call timeouts. */

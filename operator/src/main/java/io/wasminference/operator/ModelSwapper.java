@@ -46,6 +46,8 @@ final class ModelSwapper implements AutoCloseable {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelSwapper.class);
+    /** Most control commands a subtask holds received but not applied (the one in flight included). */
+    static final int MAX_PENDING_COMMANDS = 32;
     /** Added to the start-up or call deadline when {@link #close()} waits for the swap thread. */
     static final long JOIN_MARGIN_SECONDS = 5;
 
@@ -67,8 +69,31 @@ final class ModelSwapper implements AutoCloseable {
         this.onReady = callback;
     }
 
-    void submit(ModelCommand command) {
+    /**
+     * Queues a command, unless {@value #MAX_PENDING_COMMANDS} are pending already (the queue is checkpointed, and a
+     * flood on the control stream must not grow the state without bound).
+     *
+     * @return null when queued, otherwise why the command was refused
+     */
+    String submit(ModelCommand command) {
+        if (pendingCount() >= MAX_PENDING_COMMANDS) {
+            return pendingCount() + " control commands are pending already, the most a subtask queues (they are "
+                    + "part of every checkpoint); send it again once the status topic shows them done";
+        }
         queued.add(command);
+        return null;
+    }
+
+    /**
+     * Queues commands restored from a checkpoint, all of them: they were accepted before it (an earlier release
+     * did not bound the queue), and dropping them would lose them.
+     */
+    void restore(List<ModelCommand> commands) {
+        queued.addAll(commands);
+    }
+
+    private int pendingCount() {
+        return queued.size() + (inFlightCommand != null ? 1 : 0);
     }
 
     /** Starts preparing the next queued command against the model now serving, unless one is in flight. */
@@ -158,7 +183,9 @@ final class ModelSwapper implements AutoCloseable {
                     throw new IllegalStateException("no model repository is configured, so there is nowhere to "
                             + "deploy " + command.name() + ":" + command.version() + " from");
                 }
-                ModelManifest manifest = repository.find(command.name(), command.version())
+                ModelManifest manifest = (config.trustedKeys() == null
+                        ? repository.find(command.name(), command.version())
+                        : repository.findTrusted(command.name(), command.version(), config.trustedKeys()))
                         .orElseThrow(() -> new IllegalStateException(command.name() + ":" + command.version()
                                 + " is not published in " + repository.root()));
                 ref = repository.ref(manifest);

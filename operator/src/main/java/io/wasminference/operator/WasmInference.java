@@ -10,6 +10,7 @@ import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.runtime.SandboxLimits;
+import io.wasminference.signing.TrustedKeys;
 import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -52,6 +53,7 @@ public final class WasmInference {
     private ModelRepository repository;
     private Duration batchTimeBudget;
     private long maxOutputBytes = InferenceConfig.DEFAULT_MAX_OUTPUT_BYTES;
+    private TrustedKeys trustedKeys;
 
     private WasmInference(ModelRef model) {
         this.model = Objects.requireNonNull(model, "model");
@@ -146,11 +148,22 @@ public final class WasmInference {
         return this;
     }
 
+    /**
+     * Deploy only versions whose manifest is signed by one of these keys ({@code publish --sign-key}); a deploy of
+     * an unsigned or otherwise signed version is refused with a model event. Without it, anyone who can write to
+     * the control stream and the repository decides what runs (docs/hot-swap.md, threat model).
+     */
+    public WasmInference trustedKeys(TrustedKeys keys) {
+        this.trustedKeys = Objects.requireNonNull(keys, "keys");
+        return this;
+    }
+
     /** The validated configuration. */
     public InferenceConfig config() {
         return new InferenceConfig(model, limits, new BatchPolicy(batchSize, maxBatchDelay), errorPolicy, topK,
                 circuitBreakerThreshold, repository,
-                batchTimeBudget != null ? batchTimeBudget : InferenceConfig.defaultBudget(limits), maxOutputBytes);
+                batchTimeBudget != null ? batchTimeBudget : InferenceConfig.defaultBudget(limits), maxOutputBytes,
+                trustedKeys);
     }
 
     /** Wires the operator after {@code input}. */

@@ -139,7 +139,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         swapper = new ModelSwapper(config, subtask);
         if (restoredPending != null && !restoredPending.isEmpty()) {
             LOG.info("Subtask {}: resuming control commands from the checkpoint: {}", subtask, restoredPending);
-            restoredPending.forEach(swapper::submit);
+            swapper.restore(restoredPending);
         }
         if (outputBytesPerRecord(meta) > config.maxOutputBytes()) {
             LOG.warn("Subtask {}: every record will be dead-lettered: {}", subtask, outputTooLarge());
@@ -398,10 +398,21 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         swapper.startNext(model.metadata(), history);
     }
 
-    /** Queues a control command; it is prepared off the task thread and applied between two batches. */
-    public void submit(ModelCommand command) {
-        swapper.submit(command);
+    /**
+     * Queues a control command; it is prepared off the task thread and applied between two batches.
+     *
+     * @return a {@link ModelEvent#REFUSED} event to publish when the queue is full, otherwise empty
+     */
+    public List<ModelEvent> submit(ModelCommand command) {
+        String refused = swapper.submit(command);
         swapper.startNext(model.metadata(), history);
+        if (refused == null) {
+            return List.of();
+        }
+        metrics.recordSwapRefused();
+        LOG.warn("Subtask {}: refused '{}', still serving {}: {}", subtask, command, serving, refused);
+        return List.of(new ModelEvent(System.currentTimeMillis(), subtask, command.toString(), ModelEvent.REFUSED,
+                serving.name(), serving.version(), serving.version(), refused));
     }
 
     /** Whether a prepared swap waits to be applied. */

@@ -2,12 +2,16 @@ package io.wasminference.model;
 
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.runtime.SandboxLimits;
+import io.wasminference.signing.Ed25519Keys;
+import io.wasminference.signing.ModelSignature;
+import io.wasminference.signing.TrustedKeys;
 import io.wasminference.testutils.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -85,6 +89,29 @@ class ModelRepositoryTest {
     }
 
     @Test
+    void signedVersionsCarryADetachedSignatureOfTheirManifest() throws Exception {
+        ModelRepository repo = new ModelRepository(dir.toString());
+        KeyPair key = Ed25519Keys.generate();
+        TrustedKeys trusted = TrustedKeys.of(List.of(key.getPublic()));
+        ModelManifest m = repo.publish(Fixtures.wasm("identity"), List.of(), SandboxLimits.defaults(),
+                key.getPrivate());
+        Path sig = dir.resolve("identity/1/" + ModelRepository.SIGNATURE_FILE);
+        assertThat(ModelSignature.fromJson(Files.readAllBytes(sig)).verifies(key.getPublic(),
+                Files.readAllBytes(dir.resolve("identity/1/manifest.json")))).isTrue();
+        assertThat(repo.findTrusted("identity", "1", trusted)).contains(m);
+        assertThat(repo.signature("identity", "1").orElseThrow().keyId())
+                .isEqualTo(Ed25519Keys.keyId(key.getPublic()));
+        assertThat(repo.findTrusted("identity", "9", trusted)).isEmpty();
+
+        // published unsigned, signed later by publishing the same bytes with a key
+        repo.publish(Fixtures.wasm("identity_v2"), List.of(), SandboxLimits.defaults());
+        assertThatThrownBy(() -> repo.findTrusted("identity", "2", trusted))
+                .isInstanceOf(ModelRefusedException.class).hasMessageContaining("identity:2 is not signed");
+        repo.publish(Fixtures.wasm("identity_v2"), List.of(), SandboxLimits.defaults(), key.getPrivate());
+        assertThat(repo.findTrusted("identity", "2", trusted)).isPresent();
+    }
+
+    @Test
     void servingStatesRoundTripAndReadTheFirstFormat() {
         ModelVersion v1 = new ModelVersion("m", "1", "a".repeat(64), "/r/m/1/model.wasm");
         ModelVersion v2 = new ModelVersion("m", "2", "b".repeat(64), "/r/m/2/model.wasm");
@@ -92,5 +119,24 @@ class ModelRepositoryTest {
         assertThat(ServingState.fromBytes(s.toBytes())).isEqualTo(s);
         assertThat(s.current()).isEqualTo(v2);
         assertThat(ServingState.fromBytes(v1.toBytes()).history()).containsExactly(v1);
+    }
+
+    @Test
+    void servingStatesOfFormatTwoAndCorruptCountsAreReadOrRefusedClearly() throws Exception {
+        ModelVersion v1 = new ModelVersion("m", "1", "a".repeat(64), "/r/m/1/model.wasm");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(2); // format 2: subtask and history, no pending commands
+            out.writeInt(5);
+            out.writeInt(1);
+            out.writeInt(v1.toBytes().length);
+            out.write(v1.toBytes());
+        }
+        assertThat(ServingState.fromBytes(bytes.toByteArray())).isEqualTo(new ServingState(5, List.of(v1)));
+
+        byte[] corrupt = new ServingState(1, List.of(v1)).toBytes();
+        java.nio.ByteBuffer.wrap(corrupt).putInt(8, Integer.MAX_VALUE); // the history count
+        assertThatThrownBy(() -> ServingState.fromBytes(corrupt))
+                .hasMessageContaining("corrupt checkpointed serving state: 2147483647 served versions");
     }
 }

@@ -69,6 +69,27 @@ class ModelSwapperTest {
     }
 
     @Test
+    void thePendingQueueIsBoundedButCommandsRestoredFromACheckpointAreAllKept() {
+        ModelSwapper swapper = swapper(Duration.ofSeconds(1));
+        for (int i = 0; i < ModelSwapper.MAX_PENDING_COMMANDS; i++) {
+            assertThat(swapper.submit(ModelCommand.deploy("identity", "2"))).isNull();
+        }
+        assertThat(swapper.submit(ModelCommand.rollback("identity")))
+                .startsWith("32 control commands are pending already");
+        assertThat(swapper.pendingCommands()).hasSize(ModelSwapper.MAX_PENDING_COMMANDS);
+
+        // a checkpoint of a release without the bound may hold more: none is dropped, new ones wait for room
+        ModelSwapper restored = swapper(Duration.ofSeconds(1));
+        List<ModelCommand> many = java.util.Collections.nCopies(40, ModelCommand.deploy("identity", "2"));
+        restored.restore(many);
+        assertThat(restored.pendingCommands()).isEqualTo(many);
+        assertThat(restored.submit(ModelCommand.rollback("identity"))).startsWith("40 control commands");
+        swapper.close();
+        restored.close();
+        v1.close();
+    }
+
+    @Test
     void closeWaitsForACandidateThatIsStillStartingUp() throws Exception {
         ModelSwapper swapper = swapper(Duration.ofSeconds(1));
         swapper.submit(ModelCommand.deploy("identity", "4"));

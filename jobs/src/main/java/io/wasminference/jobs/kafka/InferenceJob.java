@@ -127,6 +127,9 @@ public final class InferenceJob {
                 .fromSource(control, WatermarkStrategy.noWatermarks(), "kafka " + o.controlTopic())
                 .setParallelism(1).uid("kafka-control")
                 .process(new ParseCommands()).setParallelism(1).uid("parse-commands").name("parse commands");
+        if (o.trustedKeys() != null) {
+            inference.trustedKeys(o.trustedKeys());
+        }
         InferenceResult result = inference.repository(new ModelRepository(o.modelRepo()))
                 .applyWithControl(requests, commands);
         result.modelEvents()

@@ -3,6 +3,7 @@ package io.wasminference.jobs.kafka;
 import io.wasminference.format.RecordDecoder;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.model.ModelRef;
+import io.wasminference.signing.TrustedKeys;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.io.IOException;
@@ -56,6 +57,8 @@ public final class JobOptions implements Serializable {
             new String[] {"bounded", "false", "stop at the input's end offsets at start (batch-style run)"},
             new String[] {"model-repo", "", "model repository (path or URI) that deploy commands read from"},
             new String[] {"control-topic", "", "topic of deploy/rollback commands (needs --model-repo)"},
+            new String[] {"trusted-keys", "", "PEM file of Ed25519 public keys: deploy only versions signed by one of "
+                + "them (publish --sign-key)"},
             new String[] {"status-topic", "wasm-inference-model-status", "topic of model events (swaps, refusals)"});
 
     private final Map<String, String> values;
@@ -144,6 +147,13 @@ public final class JobOptions implements Serializable {
         if (!values.get("control-topic").isEmpty() && values.get("model-repo").isEmpty()) {
             throw new Args.UsageException("--control-topic needs --model-repo: deploy commands load versions from it");
         }
+        if (!values.get("trusted-keys").isEmpty()) {
+            if (values.get("control-topic").isEmpty()) {
+                throw new Args.UsageException("--trusted-keys needs --control-topic: signatures are checked on deploy "
+                        + "commands (the --model given at start is trusted as configured)");
+            }
+            trustedKeys();
+        }
         if (delivery() == DeliveryGuarantee.EXACTLY_ONCE
                 && integer("checkpoint-timeout-ms") >= integer("transaction-timeout-ms")) {
             throw new Args.UsageException("--checkpoint-timeout-ms must be below --transaction-timeout-ms: a "
@@ -183,6 +193,22 @@ public final class JobOptions implements Serializable {
 
     public String statusTopic() {
         return values.get("status-topic");
+    }
+
+    /**
+     * The keys of {@code --trusted-keys}, read here, in the client, so TaskManagers need no copy of the file; null
+     * when not given.
+     */
+    public TrustedKeys trustedKeys() {
+        String file = values.get("trusted-keys");
+        if (file.isEmpty()) {
+            return null;
+        }
+        try {
+            return TrustedKeys.read(Path.of(file));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new Args.UsageException("--trusted-keys " + file + ": " + e.getMessage());
+        }
     }
 
     public String modelRepo() {

@@ -53,5 +53,24 @@ class JobOptionsTest {
             "--colour", "red"}, 0)).hasMessageContaining("unknown option --colour");
         assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
             "--checkpoint-ms", "0"}, 0)).hasMessageContaining("exactly-once needs checkpoints");
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--batch-budget-ms", "-1"}, 0)).hasMessageContaining("--batch-budget-ms must not be negative");
+    }
+
+    @Test
+    void trustedKeysAreReadInTheClientAndNeedAControlTopic() throws Exception {
+        Path pub = Files.writeString(dir.resolve("trusted.pem"), io.wasminference.signing.Ed25519Keys.toPem(
+                io.wasminference.signing.Ed25519Keys.generate().getPublic()));
+        JobOptions o = JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m", "--model-repo", "/r",
+            "--control-topic", "c", "--trusted-keys", pub.toString()}, 0);
+        assertThat(o.trustedKeys().ids()).hasSize(1);
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--trusted-keys", pub.toString()}, 0)).hasMessageContaining("--trusted-keys needs --control-topic");
+        Path key = Files.writeString(dir.resolve("private.pem"), io.wasminference.signing.Ed25519Keys.toPem(
+                io.wasminference.signing.Ed25519Keys.generate().getPrivate()));
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m", "--model-repo",
+            "/r", "--control-topic", "c", "--trusted-keys", key.toString()}, 0))
+                .isInstanceOf(Args.UsageException.class)
+                .hasMessageContaining("this holds a private key, which must stay with the publisher");
     }
 }

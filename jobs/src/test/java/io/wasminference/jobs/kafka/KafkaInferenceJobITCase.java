@@ -171,33 +171,48 @@ class KafkaInferenceJobITCase {
         String control = t.in + "-control";
         String status = t.in + "-status";
         KafkaTools.ensureTopics(kafka.bootstrapServers(), new Properties(), Map.of(control, 1, status, 1));
-        io.wasminference.model.ModelRepository repo = new io.wasminference.model.ModelRepository(dir.toString());
+        io.wasminference.model.ModelRepository repo =
+                new io.wasminference.model.ModelRepository(dir.resolve("repo").toString());
         byte[] v1 = getClass().getResourceAsStream("/samples/digits-mlp/model.wasm").readAllBytes();
         byte[] scalar = getClass().getResourceAsStream("/samples/digits-mlp/model-scalar.wasm").readAllBytes();
         byte[] v2 = WasmRewriter.withMetadata(scalar,
                 WasmRewriter.metadataText(scalar).replace("version: 1.0.0", "version: 2.0.0"));
+        byte[] v3 = WasmRewriter.withMetadata(scalar,
+                WasmRewriter.metadataText(scalar).replace("version: 1.0.0", "version: 3.0.0"));
+        // The job trusts one key: 2.0.0 is signed with it, 3.0.0 is not signed at all.
+        java.security.KeyPair key = io.wasminference.signing.Ed25519Keys.generate();
+        java.nio.file.Path trusted = java.nio.file.Files.writeString(dir.resolve("trusted.pem"),
+                io.wasminference.signing.Ed25519Keys.toPem(key.getPublic()));
         var m1 = repo.publish(v1, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
-        repo.publish(v2, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
+        repo.publish(v2, List.of(), io.wasminference.runtime.SandboxLimits.defaults(), key.getPrivate());
+        repo.publish(v3, List.of(), io.wasminference.runtime.SandboxLimits.defaults());
 
         List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
         produceLines(t.in, testSet, "a-");
         try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
             for (String command : List.of("{\"command\": \"deploy\"", // not even JSON
+                    "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"x\\\\..\\\\..\\\\outside\"}",
                     "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"9.9.9\"}",
+                    "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"3.0.0\"}",
                     "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"2.0.0\"}")) {
                 producer.send(new ProducerRecord<>(control, null, command.getBytes(StandardCharsets.UTF_8))).get();
             }
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         InferenceJob.build(env, options(t, "--bounded", "false", "--model", repo.ref(m1).location(),
-                "--model-repo", repo.root(), "--control-topic", control, "--status-topic", status));
+                "--model-repo", repo.root(), "--control-topic", control, "--status-topic", status,
+                "--trusted-keys", trusted.toString()));
         var job = env.executeAsync("hot swap");
         try {
-            List<JsonNode> events = awaitRecords(status, 4, 120);
-            assertThat(events).filteredOn(e -> e.get("status").asText().equals("INVALID")).hasSize(1);
+            List<JsonNode> events = awaitRecords(status, 8, 120);
+            assertThat(events).filteredOn(e -> e.get("status").asText().equals("INVALID")).hasSize(2);
+            assertThat(events).filteredOn(e -> e.get("status").asText().equals("INVALID")
+                    && e.get("reason").asText().contains("'version' must be a model version")).hasSize(1);
             assertThat(events).filteredOn(e -> e.get("status").asText().equals("REFUSED")
                     && e.get("reason").asText().contains("9.9.9 is not published")).hasSize(2);
-            List<JsonNode> serving = awaitRecords(status, 5, 120).stream()
+            assertThat(events).filteredOn(e -> e.get("status").asText().equals("REFUSED")
+                    && e.get("reason").asText().contains("digits-mlp:3.0.0 is not signed")).hasSize(2);
+            List<JsonNode> serving = events.stream()
                     .filter(e -> e.get("status").asText().equals("SERVING")).toList();
             assertThat(serving).hasSize(2).allSatisfy(e -> {
                 assertThat(e.get("serving").asText()).isEqualTo("2.0.0");
