@@ -240,6 +240,12 @@ public final class JsonSampleCodec {
      * before any conversion, so {@code 1e999999999} costs nothing.
      */
     private static long exactInteger(JsonNode v, BigInteger[] range, DType dtype, String in, int index) {
+        if (v.isInt() || v.isLong()) { // the common case, without allocating
+            long x = v.longValue();
+            if (x >= range[0].longValue() && x <= range[1].longValue()) {
+                return x;
+            }
+        }
         BigInteger x = null;
         if (v.isIntegralNumber()) {
             x = v.bigIntegerValue();
