@@ -204,16 +204,11 @@ void wig_activate(float *x, size_t n, int act, float p0, float p1) {
     for (; i < n; i++) x[i] = act_scalar(x[i], act, p0, p1);
 }
 
-/* Stores v (4 outputs) at o with the activation applied; expensive activations run scalar afterwards. */
+/* Kernels fuse only ReLU into their stores (one vector max); any other activation runs as a second pass over
+ * the op's output (wig_activate), which keeps one copy of the activation code instead of one per register
+ * block: the runtime is compiled by Cranelift at every model load, so its size is load time. */
 #if WI_VEC
-WI_INLINE void store_act(float *o, wi_v4 v, int act, float p0, float p1) {
-    if (act_has_vec(act)) {
-        V_STORE(o, act_vec(v, act, p0, p1));
-    } else {
-        V_STORE(o, v);
-        for (int i = 0; i < 4; i++) o[i] = act_scalar(o[i], act, p0, p1);
-    }
-}
+WI_INLINE void store_relu(float *o, wi_v4 v, int relu) { V_STORE(o, relu ? V_RELU(v) : v); }
 #endif
 
 /* ---------------------------------------------------------------- convolution */
@@ -265,7 +260,8 @@ static void conv_scalar_px(float *out, const float *in, const float *w, const fl
                     for (int co = co0; co < co1; co++) op[co] = op[co] + v * wt[(size_t)ci * cout_g + co];
                 }
             }
-        for (int co = co0; co < co1; co++) op[co] = act_scalar(op[co], p->act, p->p0, p->p1);
+        if (p->act == WIG_ACT_RELU)
+            for (int co = co0; co < co1; co++) op[co] = RELU(op[co]);
     }
 }
 
@@ -298,7 +294,7 @@ WI_INLINE void gconv_block(float *out, const float *ins, const float *w, const f
     }
     for (int q = 0; q < NP; q++) {
         float *op = out + ((size_t)oy * p->ow + ox + q) * p->cout + (size_t)g * cout_g + co;
-        for (int j = 0; j < NV; j++) store_act(op + 4 * j, acc[q][j], p->act, p->p0, p->p1);
+        for (int j = 0; j < NV; j++) store_relu(op + 4 * j, acc[q][j], p->act == WIG_ACT_RELU);
     }
 }
 
@@ -335,6 +331,7 @@ void wig_conv(float *out, const float *in, const float *w, const float *bias, co
 #endif
             if (co < cout_g) conv_scalar_px(out, src, w, bias, p, g, oy, 0, p->ow, co, cout_g);
         }
+    if (p->act != WIG_ACT_RELU) wig_activate(out, (size_t)p->oh * p->ow * p->cout, p->act, p->p0, p->p1);
 }
 
 /* ---------------------------------------------------------------- depthwise convolution */
@@ -350,7 +347,7 @@ static void dw_scalar_px(float *out, const float *in, const float *w, const floa
                 const float *px = in + ((size_t)(oy * p->sy + ky * p->dy) * pw + ox * p->sx + kx * p->dx) * c;
                 acc = acc + px[ch] * w[(size_t)(ky * p->kw + kx) * c + ch];
             }
-        op[ch] = act_scalar(acc, p->act, p->p0, p->p1);
+        op[ch] = p->act == WIG_ACT_RELU ? RELU(acc) : acc;
     }
 }
 
@@ -373,7 +370,7 @@ WI_INLINE void dw_block(float *out, const float *in, const float *w, const float
         }
     }
     for (int q = 0; q < NP; q++)
-        store_act(out + ((size_t)oy * p->ow + ox + q) * c + ch, acc[q], p->act, p->p0, p->p1);
+        store_relu(out + ((size_t)oy * p->ow + ox + q) * c + ch, acc[q], p->act == WIG_ACT_RELU);
 }
 #endif
 
@@ -397,6 +394,7 @@ void wig_dwconv(float *out, const float *in, const float *w, const float *bias, 
         if (ch < c)
             for (int ox = 0; ox < p->ow; ox++) dw_scalar_px(out, src, w, bias, p, oy, ox, ch, c);
     }
+    if (p->act != WIG_ACT_RELU) wig_activate(out, (size_t)p->oh * p->ow * c, p->act, p->p0, p->p1);
 }
 
 /* ---------------------------------------------------------------- pooling (NHWC) */
@@ -503,31 +501,27 @@ WI_INLINE wi_v4 bin_vec(wi_v4 a, wi_v4 b, int op) {
 #endif
 
 /* One innermost row of n outputs; as/bs are element strides (0 broadcasts). */
-static void bin_row(float *o, const float *a, const float *b, size_t n, ptrdiff_t as, ptrdiff_t bs, int op, int act,
-                    float p0, float p1) {
+static void bin_row(float *o, const float *a, const float *b, size_t n, ptrdiff_t as, ptrdiff_t bs, int op) {
     size_t i = 0;
 #if WI_VEC
-    if (bin_has_vec(op) && act_has_vec(act)) {
+    if (bin_has_vec(op)) {
         if (as == 1 && bs == 1) {
-            for (; i + 4 <= n; i += 4) V_STORE(o + i, act_vec(bin_vec(V_LOAD(a + i), V_LOAD(b + i), op), act, p0, p1));
+            for (; i + 4 <= n; i += 4) V_STORE(o + i, bin_vec(V_LOAD(a + i), V_LOAD(b + i), op));
         } else if (as == 1 && bs == 0) {
             wi_v4 bv = V_SPLAT(b[0]);
-            for (; i + 4 <= n; i += 4) V_STORE(o + i, act_vec(bin_vec(V_LOAD(a + i), bv, op), act, p0, p1));
+            for (; i + 4 <= n; i += 4) V_STORE(o + i, bin_vec(V_LOAD(a + i), bv, op));
         } else if (as == 0 && bs == 1) {
             wi_v4 av = V_SPLAT(a[0]);
-            for (; i + 4 <= n; i += 4) V_STORE(o + i, act_vec(bin_vec(av, V_LOAD(b + i), op), act, p0, p1));
+            for (; i + 4 <= n; i += 4) V_STORE(o + i, bin_vec(av, V_LOAD(b + i), op));
         }
     }
 #endif
-    for (; i < n; i++) o[i] = act_scalar(bin_scalar(a[(ptrdiff_t)i * as], b[(ptrdiff_t)i * bs], op), act, p0, p1);
+    for (; i < n; i++) o[i] = bin_scalar(a[(ptrdiff_t)i * as], b[(ptrdiff_t)i * bs], op);
 }
 
+/* out (dense over dims) = a op b, then the activation; out may equal a or b when their strides are out's. */
 static void wig_binary(float *out, const float *a, const float *b, int rank, const uint32_t *dims,
                        const int32_t *astr, const int32_t *bstr, int op, int act, float p0, float p1) {
-    if (rank == 0) {
-        out[0] = act_scalar(bin_scalar(a[0], b[0], op), act, p0, p1);
-        return;
-    }
     int r = rank - 1;
     size_t rows = 1;
     for (int d = 0; d < r; d++) rows *= dims[d];
@@ -539,12 +533,13 @@ static void wig_binary(float *out, const float *a, const float *b, int rank, con
             ao += (ptrdiff_t)idx[d] * astr[d];
             bo += (ptrdiff_t)idx[d] * bstr[d];
         }
-        bin_row(out + row * n, a + ao, b + bo, n, astr[r], bstr[r], op, act, p0, p1);
+        bin_row(out + row * n, a + ao, b + bo, n, astr[r], bstr[r], op);
         for (int d = r - 1; d >= 0; d--) {
             if (++idx[d] < dims[d]) break;
             idx[d] = 0;
         }
     }
+    wig_activate(out, rows * n, act, p0, p1);
 }
 
 /* ---------------------------------------------------------------- softmax, reductions */
@@ -673,20 +668,21 @@ static void wig_matmul(float *out, const float *a, const float *b, int m, int k,
                 acc0 = V_ADD(acc0, V_MUL(av, V_LOAD(br)));
                 acc1 = V_ADD(acc1, V_MUL(av, V_LOAD(br + 4)));
             }
-            store_act(o + j, acc0, act, p0, p1);
-            store_act(o + j + 4, acc1, act, p0, p1);
+            V_STORE(o + j, acc0);
+            V_STORE(o + j + 4, acc1);
         }
         for (; j + 4 <= n; j += 4) {
             wi_v4 acc = V_ZERO;
             for (int q = 0; q < k; q++) acc = V_ADD(acc, V_MUL(V_SPLAT(ar[q]), V_LOAD(b + (size_t)q * n + j)));
-            store_act(o + j, acc, act, p0, p1);
+            V_STORE(o + j, acc);
         }
 #endif
         for (; j < n; j++) {
             float acc = 0.0f;
             for (int q = 0; q < k; q++) acc = acc + ar[q] * b[(size_t)q * n + j];
-            o[j] = act_scalar(acc, act, p0, p1);
+            o[j] = acc;
         }
+        wig_activate(o, (size_t)n, act, p0, p1);
     }
 }
 

@@ -123,6 +123,10 @@ public final class OnnxCompiler {
             inputs.add(new ModelInterface.Io(abiName(v.name(), names), dtype, sample(v, o.batchAxis()), v,
                     io == null ? null : io.scale(), io == null ? null : io.shift()));
         }
+        if (inputs.isEmpty()) {
+            throw new UnsupportedModelException("the model has no inputs (every input is a weight); there is "
+                    + "nothing to compute per record");
+        }
         if (inputs.size() > 16) {
             throw new UnsupportedModelException("the model has " + inputs.size() + " inputs; ABI v1 allows 16");
         }
@@ -131,6 +135,10 @@ public final class OnnxCompiler {
         for (int i = 0; i < g.outputs().size(); i++) {
             Value v = g.outputs().get(i);
             String onnxName = m.outputNames().get(i);
+            if (v.isConstant()) {
+                throw new UnsupportedModelException("output '" + onnxName + "' is a constant: it does not depend on "
+                        + "the inputs (" + v.constant() + "). Remove it from the model's outputs");
+            }
             DType dtype = v.type().abiType().orElseThrow(() -> new UnsupportedModelException("output '"
                     + onnxName + "' has type " + v.type() + ", which ABI v1 records cannot carry"));
             outputs.add(new ModelInterface.Io(abiName(onnxName, names), dtype, sample(v, o.batchAxis()), v,

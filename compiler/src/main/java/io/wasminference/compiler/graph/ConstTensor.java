@@ -30,6 +30,14 @@ public final class ConstTensor {
         return new ConstTensor(ElemType.FLOAT, shape, values.clone(), null, null);
     }
 
+    /** A FLOAT16 or BFLOAT16 tensor, its values widened to float (the type is kept, so casts see it). */
+    public static ConstTensor ofHalfs(ElemType type, int[] shape, float[] values) {
+        if (type != ElemType.FLOAT16 && type != ElemType.BFLOAT16) {
+            throw new IllegalArgumentException(type + " is not a half-precision type");
+        }
+        return new ConstTensor(type, shape, values.clone(), null, null);
+    }
+
     public static ConstTensor ofDoubles(int[] shape, double[] values) {
         return new ConstTensor(ElemType.DOUBLE, shape, null, values.clone(), null);
     }

@@ -144,7 +144,7 @@ public final class OnnxImporter {
         String[] names = new String[rank];
         for (int i = 0; i < rank; i++) {
             OnnxMl.TensorShapeProto.Dimension d = tt.getShape().getDim(i);
-            dims[i] = d.hasDimValue() && d.getDimValue() > 0 ? d.getDimValue() : -1;
+            dims[i] = d.hasDimValue() ? d.getDimValue() : -1;
             names[i] = d.hasDimParam() ? d.getDimParam() : null;
         }
         return new InputDecl(vi.getName(), type, dims, names);
@@ -273,7 +273,7 @@ public final class OnnxImporter {
                     f[i] = type == ElemType.FLOAT16 ? halfToFloat(bits)
                             : Float.intBitsToFloat(bits << 16);
                 }
-                return ConstTensor.ofFloats(shape, f);
+                return ConstTensor.ofHalfs(type, shape, f);
             }
             case STRING -> throw new UnsupportedModelException(what + " is a string tensor; strings are not "
                     + "supported");

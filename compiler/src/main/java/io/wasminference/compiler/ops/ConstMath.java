@@ -20,6 +20,9 @@ public final class ConstMath {
         int[] ai = broadcastIndex(a.shape(), out);
         int[] bi = broadcastIndex(b.shape(), out);
         ElemType type = a.type();
+        if (type == ElemType.FLOAT16 || type == ElemType.BFLOAT16 || b.type() != type) {
+            return null; // results would need half-precision rounding; left to fail at lowering
+        }
         if (type == ElemType.FLOAT) {
             float[] r = new float[n];
             for (int i = 0; i < n; i++) {
