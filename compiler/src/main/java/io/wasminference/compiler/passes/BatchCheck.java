@@ -16,7 +16,8 @@ import java.util.Optional;
  * Decides whether the graph compiled at batch 1 may run several samples per pass (each op over a chunk of
  * samples) or must run once per sample. The same model inferred at batch 1 and at batch 2 must agree on every
  * op: each data tensor has the batch as dimension 0 and the same other dimensions, every constant an op reads
- * is the same (no folded Shape result that depends on the batch), and no op mixes samples (a softmax, concat,
+ * is the same (no folded Shape result that depends on the batch; a Reshape's target may, as in the common
+ * {@code reshape(x, [N, -1])}, since a view is fully described by its shapes), and no op mixes samples (a softmax, concat,
  * slice, reduction or transpose over dimension 0). Running once per sample is always correct; it is only slower.
  */
 public final class BatchCheck {
@@ -43,6 +44,9 @@ public final class BatchCheck {
                 }
             }
             for (int i = 0; i < n.inputCount(); i++) {
+                if (i == 1 && n.opType().equals("Reshape")) {
+                    continue; // reshape(x, [N, -1]): a view, fully described by the shapes checked above
+                }
                 Value a = n.input(i);
                 Value b = m.input(i);
                 if (a != null && a.isConstant() && (b == null || !b.isConstant() || !same(a.constant(), b.constant()))) {
