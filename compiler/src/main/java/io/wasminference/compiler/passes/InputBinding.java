@@ -45,7 +45,7 @@ public final class InputBinding {
         int[] given = io == null ? null : io.sampleShape();
         if (d.dims() == null && given == null) {
             throw new UnsupportedModelException("model input '" + d.name() + "' declares no shape; give the shape "
-                    + "of one sample (e.g. --input-shape " + d.name() + "=3x224x224)");
+                    + "of one sample with the compile flag --input " + d.name() + "::SHAPE (e.g. 3x224x224)");
         }
         long[] dims = d.dims();
         int offset = batchAxis ? 1 : 0;
@@ -82,8 +82,9 @@ public final class InputBinding {
             long dim = model > 0 ? model : user;
             if (dim <= 0) {
                 throw new UnsupportedModelException("model input '" + d.name() + "' " + describe(d)
-                        + " has dynamic dimensions besides the batch; give the shape of one sample, e.g. "
-                        + "--input-shape " + d.name() + "=" + example(dims, offset));
+                        + " has dynamic dimensions besides the batch; give the shape of one sample with the compile "
+                        + "flag --input " + d.name() + "::" + example(dims, offset) + " (D1, D2...: the sizes the "
+                        + "records will have)");
             }
             out[i] = (int) dim;
         }
@@ -107,11 +108,12 @@ public final class InputBinding {
 
     private static String example(long[] dims, int offset) {
         StringBuilder sb = new StringBuilder();
+        int open = 0;
         for (int i = offset; i < dims.length; i++) {
             if (i > offset) {
                 sb.append('x');
             }
-            sb.append(dims[i] > 0 ? dims[i] : 'N');
+            sb.append(dims[i] > 0 ? Long.toString(dims[i]) : "D" + ++open);
         }
         return sb.toString();
     }
