@@ -64,9 +64,10 @@ typedef struct {
     uint32_t stride; /* bytes per sample; 0 for shared buffers */
 } tref;
 
-static inline tref targ(const uint32_t *a, uint32_t s0) {
+/* s0: the pass's first sample in the batch; j: the sample within the pass an op in a segment runs (0 otherwise) */
+static inline tref targ(const uint32_t *a, uint32_t s0, uint32_t j) {
     tref t;
-    t.p = (uint8_t *)(uintptr_t)a[0] + ((a[2] & WIG_T_IO) ? (size_t)s0 * a[1] : 0);
+    t.p = (uint8_t *)(uintptr_t)a[0] + (size_t)((a[2] & WIG_T_IO) ? s0 + j : j) * a[1];
     t.stride = a[1];
     return t;
 }
@@ -101,12 +102,12 @@ static void conv_params(wig_conv_params *p, const uint32_t *a, int depthwise) {
     p->p1 = fbits(a[i++]);
 }
 
-#define T0 targ(a, s0)
-#define T1 targ(a + 3, s0)
-#define T2 targ(a + 6, s0)
+#define T0 targ(a, s0, sj)
+#define T1 targ(a + 3, s0, sj)
+#define T2 targ(a + 6, s0, sj)
 
-/* Runs one op over samples [s0, s0 + n) of the batch; a: the op's arguments. */
-static void run_op(uint32_t opcode, const uint32_t *a, uint32_t n, uint32_t s0) {
+/* Runs one op over n samples of the pass starting at batch sample s0 + sj; a: the op's arguments. */
+static void run_op(uint32_t opcode, const uint32_t *a, uint32_t n, uint32_t s0, uint32_t sj) {
     switch (opcode) {
         case WIG_OP_CONVERT: {
             tref in = T0, out = T1;
@@ -266,7 +267,22 @@ WI_EXPORT("wi_run") int wi_run(void) {
         uint32_t n = batch - s0 < chunk ? batch - s0 : chunk;
         const uint32_t *op = (const uint32_t *)(uintptr_t)pl[WIG_H_OPS];
         for (uint32_t k = 0; k < n_ops; k++) {
-            run_op(op[0], op + 2, n, s0);
+            if (op[0] == WIG_OP_SEGMENT) {
+                uint32_t count = op[2];
+                const uint32_t *first = op + op[1];
+                for (uint32_t j = 0; j < n; j++) {
+                    const uint32_t *q = first;
+                    for (uint32_t t = 0; t < count; t++) {
+                        run_op(q[0], q + 2, 1, s0, j);
+                        q += q[1];
+                    }
+                }
+                op = first;
+                for (uint32_t t = 0; t < count; t++) op += op[1];
+                k += count;
+                continue;
+            }
+            run_op(op[0], op + 2, n, s0, 0);
             op += op[1];
         }
     }

@@ -308,6 +308,14 @@ WI_INLINE void gconv_row(float *out, const float *ins, const float *w, const flo
 
 void wig_conv(float *out, const float *in, const float *w, const float *bias, const wig_conv_params *p,
               float *scratch) {
+    /* stride 1, one group, the same pad on every side: the sample models' kernel (same weight layout, same
+     * scratch), with its unrolled 5x5 single-channel path */
+    if (p->sy == 1 && p->sx == 1 && p->dy == 1 && p->dx == 1 && p->groups == 1 && p->pt == p->pl
+        && p->pt == p->pb && p->pt == p->pr && (p->act == WIG_ACT_RELU || p->act == WIG_ACT_NONE)) {
+        wi_conv2d_hwc(out, in, p->h, p->w, p->cin, w, bias, p->kh, p->kw, p->cout, p->pt, p->act == WIG_ACT_RELU,
+                      scratch);
+        return;
+    }
     size_t padded = (size_t)conv_ph(p) * conv_pw(p) * p->cin;
     const float *src = in;
     if (conv_padded(p)) {
@@ -399,22 +407,55 @@ void wig_dwconv(float *out, const float *in, const float *w, const float *bias, 
 
 /* ---------------------------------------------------------------- pooling (NHWC) */
 
+#if WI_VEC
+/* Max or sum of a window wholly inside the input: no bounds checks. */
+WI_INLINE wi_v4 window_vec(const float *in, int w, int c, int y0, int x0, int kh, int kw, int dy, int dx, int i,
+                           int kind) {
+    wi_v4 acc = V_LOAD(in + ((size_t)y0 * w + x0) * c + i);
+    for (int ky = 0; ky < kh; ky++) {
+        const float *row = in + ((size_t)(y0 + ky * dy) * w + x0) * c + i;
+        for (int kx = ky == 0 ? 1 : 0; kx < kw; kx++) {
+            wi_v4 v = V_LOAD(row + (size_t)kx * dx * c);
+            acc = kind == 0 ? V_PMAX(acc, v) : V_ADD(acc, v);
+        }
+    }
+    return acc;
+}
+#endif
+
 static void wig_pool(float *out, const float *in, int h, int w, int c, int oh, int ow, int kind, int kh, int kw,
                      int sy, int sx, int dy, int dx, int pt, int pl, int pb, int pr, int include_pad) {
+    if (kind == 0 && kh == 2 && kw == 2 && sy == 2 && sx == 2 && dy == 1 && dx == 1 && pt == 0 && pl == 0
+        && oh == h / 2 && ow == w / 2) {
+        wi_maxpool2x2_hwc(out, in, h, w, c); /* the sample models' kernel */
+        return;
+    }
     for (int oy = 0; oy < oh; oy++)
         for (int ox = 0; ox < ow; ox++) {
             float *op = out + ((size_t)oy * ow + ox) * c;
             int y0 = oy * sy - pt, x0 = ox * sx - pl;
+            int inside = y0 >= 0 && x0 >= 0 && y0 + (kh - 1) * dy < h && x0 + (kw - 1) * dx < w;
             /* the divisor of an average: taps inside the input, or (count_include_pad) inside the padded input */
-            int taps = 0, window = 0;
-            for (int ky = 0; ky < kh; ky++)
-                for (int kx = 0; kx < kw; kx++) {
-                    int y = y0 + ky * dy, x = x0 + kx * dx;
-                    if (y >= 0 && y < h && x >= 0 && x < w) taps++;
-                    if (y >= -pt && y < h + pb && x >= -pl && x < w + pr) window++;
-                }
+            int taps = kh * kw, window = kh * kw;
+            if (!inside) {
+                taps = 0;
+                window = 0;
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++) {
+                        int y = y0 + ky * dy, x = x0 + kx * dx;
+                        if (y >= 0 && y < h && x >= 0 && x < w) taps++;
+                        if (y >= -pt && y < h + pb && x >= -pl && x < w + pr) window++;
+                    }
+            }
             int i = 0;
 #if WI_VEC
+            if (inside) {
+                wi_v4 div = V_SPLAT((float)taps);
+                for (; i + 4 <= c; i += 4) {
+                    wi_v4 acc = window_vec(in, w, c, y0, x0, kh, kw, dy, dx, i, kind);
+                    V_STORE(op + i, kind == 1 ? V_DIV(acc, div) : acc);
+                }
+            }
             for (; i + 4 <= c; i += 4) {
                 wi_v4 acc = kind == 0 ? V_SPLAT(f32_from_bits(0xff800000u)) : V_ZERO;
                 for (int ky = 0; ky < kh; ky++) {

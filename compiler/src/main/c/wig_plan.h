@@ -34,9 +34,10 @@
 #define WIG_FLAG_REJECT_NONFINITE 1u /* float inputs with NaN or +-Inf are INVALID_INPUT */
 
 /* An op: [opcode, number of words including these two, arguments...]. A tensor argument ("T") is three words:
- * address, bytes per sample (0: one buffer shared by all samples, e.g. weights), flags. With WIG_T_IO the buffer
- * is an ABI input or output buffer sized for max_batch, and the pass over samples [s0, s0+chunk) starts at
- * address + s0 * bytes per sample. Kernels run `n` samples of a pass: sample j at address + j * bytes per sample. */
+ * address, bytes per sample (0: one buffer shared by all samples: weights, scratch, a segment's intermediates),
+ * flags. With WIG_T_IO the buffer is an ABI input or output buffer sized for max_batch, and the pass over samples
+ * [s0, s0+chunk) starts at address + s0 * bytes per sample. An op outside a segment runs the `n` samples of the
+ * pass at once: sample j at address + j * bytes per sample. */
 #define WIG_T_WORDS 3
 #define WIG_T_IO 1u
 
@@ -116,5 +117,9 @@
 #define WIG_OP_MATMUL 13
 /* in T, out T, outer, len, inner, kind (0 sum, 1 mean, 2 max, 3 min, 4 sum of squares, 5 product) */
 #define WIG_OP_REDUCE 14
+/* count: the next `count` ops run one sample at a time, all of them for sample 0, then for sample 1, ...
+ * (their per-sample tensors offset by the sample's index), so a sample's intermediates stay in cache; tensors
+ * that live only inside the segment are single buffers (0 bytes per sample). */
+#define WIG_OP_SEGMENT 15
 
 #endif /* WIG_PLAN_H */

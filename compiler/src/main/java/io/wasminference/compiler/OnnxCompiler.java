@@ -70,7 +70,7 @@ public final class OnnxCompiler {
         ModelInterface iface = modelInterface(g, m1, options);
         ModelKind kind = options.kind() != null ? options.kind()
                 : options.labels().isEmpty() ? ModelKind.GENERIC : ModelKind.CLASSIFIER;
-        Lowerer.Lowered lowered = Lowerer.lower(g, iface);
+        Lowerer.Lowered lowered = Lowerer.lower(g, iface, chunk);
         RuntimeModule runtime = RuntimeModule.bundled();
         List<DType> inputTypes = iface.inputs().stream().map(ModelInterface.Io::dtype).toList();
         PlanEncoder.Encoded plan = PlanEncoder.encode(lowered, runtime.heapBase(), options.maxBatch(), chunk,

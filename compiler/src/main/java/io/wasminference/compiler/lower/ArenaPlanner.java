@@ -51,7 +51,7 @@ final class ArenaPlanner {
     }
 
     static long size(Buffer b, int chunk) {
-        return b.kind == Buffer.Kind.ARENA ? b.bytes * chunk : b.bytes;
+        return b.kind == Buffer.Kind.ARENA && !b.local ? b.bytes * chunk : b.bytes;
     }
 
     static long align(long v) {

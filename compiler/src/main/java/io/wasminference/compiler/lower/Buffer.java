@@ -15,6 +15,8 @@ public final class Buffer {
     final long bytes;
     final byte[] data;
     final int ioIndex;
+    /** An arena tensor used only inside one segment: one sample's worth, reused for each sample. */
+    boolean local;
     int firstUse = Integer.MAX_VALUE;
     int lastUse = -1;
     long address = -1;
@@ -29,7 +31,7 @@ public final class Buffer {
 
     /** Bytes per sample as the plan's tensor arguments give it; 0 for buffers shared by all samples. */
     long stride() {
-        return kind == Kind.SCRATCH || kind == Kind.CONST ? 0 : bytes;
+        return kind == Kind.SCRATCH || kind == Kind.CONST || local ? 0 : bytes;
     }
 
     void use(int op) {

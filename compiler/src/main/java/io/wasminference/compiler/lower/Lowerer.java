@@ -52,7 +52,10 @@ public final class Lowerer {
     /** The lowered plan: ops in order, every buffer they use, and the ABI buffers. */
     public record Lowered(List<PlanOp> ops, List<Buffer> buffers, Buffer[] inputs, Buffer[] outputs) {}
 
-    public static Lowered lower(Graph graph, ModelInterface iface) {
+    /**
+     * @param chunk samples per pass; above 1, runs of per-sample ops become segments ({@link Segmenter})
+     */
+    public static Lowered lower(Graph graph, ModelInterface iface, int chunk) {
         Lowerer cx = new Lowerer(graph, iface);
         cx.bindInputs();
         NodeLowering lowering = new NodeLowering(cx);
@@ -62,7 +65,8 @@ public final class Lowerer {
         }
         cx.origin = "model outputs";
         cx.bindOutputs();
-        return new Lowered(cx.ops, cx.buffers, cx.inputBuffers, cx.outputBuffers);
+        List<PlanOp> ops = Segmenter.segment(cx.ops, cx.buffers, chunk);
+        return new Lowered(ops, cx.buffers, cx.inputBuffers, cx.outputBuffers);
     }
 
     // ------------------------------------------------------------------ inputs and outputs

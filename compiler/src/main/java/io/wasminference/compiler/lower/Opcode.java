@@ -18,7 +18,8 @@ public enum Opcode {
     FILL(11),
     PAD(12),
     MATMUL(13),
-    REDUCE(14);
+    REDUCE(14),
+    SEGMENT(15);
 
     public final int code;
 
