@@ -765,17 +765,27 @@ static inline void store_from_f32(uint8_t *p, size_t i, int dt, float v) {
 
 static void wig_convert(uint8_t *out, const uint8_t *in, size_t count, int src, int dst, int channels, int inner,
                         const float *scale, const float *shift) {
-    if (src == WIG_DT_U8 && dst == WIG_DT_F32 && channels == 1) {
-        wi_u8_to_f32((float *)out, in, count, scale ? scale[0] : 1.0f, shift ? shift[0] : 0.0f);
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        float v = load_as_f32(in, i, src);
-        if (scale || shift) {
-            int c = channels > 1 ? (int)((i / (size_t)inner) % (size_t)channels) : 0;
-            if (scale) v = v * scale[c];
-            if (shift) v = v + shift[c];
+    /* one block of `inner` elements per channel, with that channel's scale and shift */
+    size_t block = channels > 1 ? (size_t)inner : count;
+    size_t in_size = src == WIG_DT_F32 || src == WIG_DT_I32 ? 4 : src == WIG_DT_F64 || src == WIG_DT_I64 ? 8 : 1;
+    size_t out_size = dst == WIG_DT_F32 || dst == WIG_DT_I32 ? 4 : dst == WIG_DT_F64 || dst == WIG_DT_I64 ? 8 : 1;
+    for (size_t b0 = 0, k = 0; b0 < count; b0 += block, k++) {
+        int c = channels > 1 ? (int)(k % (size_t)channels) : 0;
+        float s = scale ? scale[c] : 1.0f, t = shift ? shift[c] : 0.0f;
+        size_t n = count - b0 < block ? count - b0 : block;
+        const uint8_t *ip = in + b0 * in_size;
+        uint8_t *op = out + b0 * out_size;
+        if (dst == WIG_DT_F32 && src == WIG_DT_U8) {
+            wi_u8_to_f32((float *)(void *)op, ip, n, s, t);
+        } else if (dst == WIG_DT_F32 && src == WIG_DT_F32) {
+            wi_affine_f32((float *)(void *)op, (const float *)(const void *)ip, n, s, t);
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                float v = load_as_f32(ip, i, src);
+                if (scale) v = v * s;
+                if (shift) v = v + t;
+                store_from_f32(op, i, dst, v);
+            }
         }
-        store_from_f32(out, i, dst, v);
     }
 }

@@ -21,11 +21,13 @@ import java.util.Optional;
  * @param producer the ONNX file's producer
  * @param opset the ONNX opset of the default domain
  * @param millis compile time
+ * @param plan the runtime's ops, one per line, with the node each came from and its tensors
  */
 public record CompileReport(int onnxNodes, int graphNodes, int foldedNodes, int batchNormsFolded,
                             int activationsFused, int otherRewrites, int runtimeOps, long weightBytes,
                             long arenaBytes, long ioBytes, long memoryBytes, int chunk,
-                            Optional<String> perSampleReason, String producer, int opset, long millis) {
+                            Optional<String> perSampleReason, String producer, int opset, long millis,
+                            String plan) {
 
     /** A few lines for humans. */
     public String summary() {

@@ -85,7 +85,8 @@ public final class OnnxCompiler {
         CompileReport report = new CompileReport(nodesIn, g.nodes().size(), folded, fusion.batchNormsFolded(),
                 fusion.activationsFused(), fusion.other(), plan.opCount(), plan.weightBytes(), plan.arenaBytes(),
                 plan.ioBytes(), pages * MemoryPlan.PAGE_BYTES, chunk, Optional.ofNullable(perSample),
-                m1.producer(), m1.opset(), (System.nanoTime() - start) / 1_000_000);
+                m1.producer(), m1.opset(), (System.nanoTime() - start) / 1_000_000,
+                lowered.describe());
         return new CompiledModel(wasm, metadata, report);
     }
 

@@ -48,6 +48,7 @@ class PaddleClsTest {
         CompileOptions options = options(16);
         CompiledModel compiled = OnnxCompiler.compile(onnx(), options);
         System.err.println(compiled.report().summary());
+        System.err.println(compiled.report().plan());
         float[] s = options.inputs().get("x").scale();
         float[] t = options.inputs().get("x").shift();
         try (WasmModel model = WasmModel.load(compiled.wasm(), SandboxLimits.defaults());

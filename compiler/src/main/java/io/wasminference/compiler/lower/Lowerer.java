@@ -50,7 +50,29 @@ public final class Lowerer {
     }
 
     /** The lowered plan: ops in order, every buffer they use, and the ABI buffers. */
-    public record Lowered(List<PlanOp> ops, List<Buffer> buffers, Buffer[] inputs, Buffer[] outputs) {}
+    public record Lowered(List<PlanOp> ops, List<Buffer> buffers, Buffer[] inputs, Buffer[] outputs) {
+        /** One line per op: opcode, the node it came from, and its tensors (bytes per sample; local or shared). */
+        public String describe() {
+            StringBuilder sb = new StringBuilder();
+            int inSegment = 0;
+            for (PlanOp op : ops) {
+                sb.append(inSegment > 0 ? "  " : "").append(String.format("%-11s", op.opcode)).append(' ');
+                if (op.opcode == Opcode.SEGMENT) {
+                    inSegment = ((PlanOp.WordArg) op.args.get(0)).value() + 1;
+                    sb.append(inSegment - 1).append(" ops, one sample at a time\n");
+                } else {
+                    sb.append(op.origin);
+                    for (Buffer b : op.buffers()) {
+                        sb.append(" | ").append(b.kind.name().toLowerCase(java.util.Locale.ROOT)).append(' ')
+                                .append(b.bytes).append(b.local ? " local" : "");
+                    }
+                    sb.append('\n');
+                }
+                inSegment = Math.max(0, inSegment - 1);
+            }
+            return sb.toString();
+        }
+    }
 
     /**
      * @param chunk samples per pass; above 1, runs of per-sample ops become segments ({@link Segmenter})

@@ -9,7 +9,8 @@ import java.util.Set;
  * Groups runs of consecutive ops into segments the runtime executes one sample at a time ({@code WIG_OP_SEGMENT}),
  * so a sample's intermediate tensors stay in cache through a chain of convolutions, and tensors that live only
  * inside a segment need room for one sample instead of a whole pass. Dense layers over few rows per sample
- * (the classifier head) stay outside and run once over all the pass's samples, where batching pays.
+ * after the last convolution or pooling (the classifier head) stay outside and run once over all the pass's
+ * samples, where batching pays; before it (squeeze-excite blocks) they stay in the segment, which matters more.
  */
 final class Segmenter {
     /** A dense layer with fewer rows per sample than this runs batched, outside segments. */
@@ -22,11 +23,18 @@ final class Segmenter {
         if (chunk == 1) {
             return ops;
         }
+        int lastImageOp = -1;
+        for (int k = 0; k < ops.size(); k++) {
+            Opcode c = ops.get(k).opcode;
+            if (c == Opcode.CONV || c == Opcode.DWCONV || c == Opcode.POOL || c == Opcode.GLOBAL_POOL) {
+                lastImageOp = k;
+            }
+        }
         List<PlanOp> out = new ArrayList<>();
         int i = 0;
         while (i < ops.size()) {
             int end = i;
-            while (end < ops.size() && perSample(ops.get(end))) {
+            while (end < ops.size() && (end <= lastImageOp || perSample(ops.get(end)))) {
                 end++;
             }
             if (end - i >= 2) {
@@ -56,11 +64,15 @@ final class Segmenter {
             inside.addAll(ops.get(k).buffers());
         }
         for (Buffer b : inside) {
-            boolean local = b.kind == Buffer.Kind.ARENA && b.firstUse >= first && b.lastUse <= last;
-            b.local = b.local || local;
-            // every sample runs the whole segment: what any of its ops touches is live throughout
-            b.firstUse = Math.min(b.firstUse, first);
-            b.lastUse = Math.max(b.lastUse, last);
+            boolean inner = b.firstUse >= first && b.lastUse <= last;
+            if (b.kind == Buffer.Kind.ARENA && inner) {
+                // one sample's worth, rewritten by every sample: its own lifetime holds within each repetition
+                b.local = true;
+            } else if (!inner) {
+                // it carries samples into or out of the segment while later samples run every op of it
+                b.firstUse = Math.min(b.firstUse, first);
+                b.lastUse = Math.max(b.lastUse, last);
+            }
         }
     }
 }
