@@ -11,8 +11,18 @@
 #include "wi_kernels.c"
 #include "wig_kernels.c"
 
-#if !defined(__wasm__)
-#error "graph_runtime.c is built for wasm32 only (see compiler/build-runtime.sh)"
+/* Addresses in the plan are wasm32 linear-memory addresses. A native build (bench/native/graph_harness.c, for
+ * benchmarks and profiles of the same kernels) maps them onto a buffer that stands for linear memory. */
+#if defined(__wasm__)
+#define MEM(a) ((uint8_t *)(uintptr_t)(a))
+#define PLAN_ADDR ((((uintptr_t)__heap_base) + 15u) & ~(uintptr_t)15u)
+#define HEAP_BASE ((uint32_t)(uintptr_t)__heap_base)
+#else
+uint8_t *wig_native_memory;     /* linear memory */
+uint32_t wig_native_plan;       /* the plan's address in it */
+#define MEM(a) (wig_native_memory + (a))
+#define PLAN_ADDR wig_native_plan
+#define HEAP_BASE wig_native_plan
 #endif
 
 static struct {
@@ -21,12 +31,14 @@ static struct {
 } ctl;
 
 /* The plan: at the first 16-byte boundary at or after __heap_base (where the compiler put it). */
-static const uint32_t *plan(void) {
-    uintptr_t a = ((uintptr_t)__heap_base + 15u) & ~(uintptr_t)15u;
-    return (const uint32_t *)a;
-}
+static const uint32_t *plan(void) { return (const uint32_t *)(const void *)MEM(PLAN_ADDR); }
 
 static const char *init_error;
+
+#if !defined(__wasm__)
+/* For the native harness: the control block (its slots hold linear-memory addresses). */
+void *wig_native_control(void) { return &ctl; }
+#endif
 
 WI_EXPORT("wi_control") int wi_control(void) {
     const uint32_t *pl = plan();
@@ -39,7 +51,7 @@ WI_EXPORT("wi_control") int wi_control(void) {
         init_error = "graph runtime: no execution plan at __heap_base (not written by a matching compiler)";
     } else if (pl[WIG_H_N_INPUTS] > WIG_MAX_IO || pl[WIG_H_N_OUTPUTS] > WIG_MAX_IO) {
         init_error = "graph runtime: too many inputs or outputs in the plan";
-    } else if (!wi_arena_reserve(pl[WIG_H_MEMORY_END] - (uint32_t)(uintptr_t)__heap_base)) {
+    } else if (!wi_arena_reserve(pl[WIG_H_MEMORY_END] - HEAP_BASE)) {
         init_error = "graph runtime: linear memory cannot grow to what the plan needs (raise the memory limit)";
     }
     if (init_error) {
@@ -67,14 +79,14 @@ typedef struct {
 /* s0: the pass's first sample in the batch; j: the sample within the pass an op in a segment runs (0 otherwise) */
 static inline tref targ(const uint32_t *a, uint32_t s0, uint32_t j) {
     tref t;
-    t.p = (uint8_t *)(uintptr_t)a[0] + (size_t)((a[2] & WIG_T_IO) ? s0 + j : j) * a[1];
+    t.p = MEM(a[0]) + (size_t)((a[2] & WIG_T_IO) ? s0 + j : j) * a[1];
     t.stride = a[1];
     return t;
 }
 
 static inline float *fs(tref t, uint32_t j) { return (float *)(void *)(t.p + (size_t)j * t.stride); }
-static inline const float *faddr(uint32_t a) { return a ? (const float *)(uintptr_t)a : 0; }
-static inline float *scratch_addr(uint32_t a) { return (float *)(uintptr_t)a; }
+static inline const float *faddr(uint32_t a) { return a ? (const float *)(const void *)MEM(a) : 0; }
+static inline float *scratch_addr(uint32_t a) { return (float *)(void *)MEM(a); }
 static inline float fbits(uint32_t u) { return f32_from_bits(u); }
 
 static void conv_params(wig_conv_params *p, const uint32_t *a, int depthwise) {
@@ -244,7 +256,7 @@ static int inputs_finite(const uint32_t *pl, uint32_t batch) {
     /* f32 inputs only: the compiler sets the flag when the model has float inputs */
     for (uint32_t i = 0; i < pl[WIG_H_N_INPUTS]; i++) {
         if (pl[WIG_H_IO + 2 * pl[WIG_H_N_INPUTS] + 2 * pl[WIG_H_N_OUTPUTS] + i] != WIG_DT_F32) continue;
-        const float *x = (const float *)(uintptr_t)ctl.slot[i].ptr;
+        const float *x = (const float *)(const void *)MEM(ctl.slot[i].ptr);
         if (!wi_all_finite(x, (size_t)batch * pl[WIG_H_IO + 2 * i + 1] / 4)) return 0;
     }
     return 1;
@@ -265,7 +277,7 @@ WI_EXPORT("wi_run") int wi_run(void) {
     uint32_t chunk = pl[WIG_H_CHUNK], n_ops = pl[WIG_H_N_OPS];
     for (uint32_t s0 = 0; s0 < batch; s0 += chunk) {
         uint32_t n = batch - s0 < chunk ? batch - s0 : chunk;
-        const uint32_t *op = (const uint32_t *)(uintptr_t)pl[WIG_H_OPS];
+        const uint32_t *op = (const uint32_t *)(const void *)MEM(pl[WIG_H_OPS]);
         for (uint32_t k = 0; k < n_ops; k++) {
             if (op[0] == WIG_OP_SEGMENT) {
                 uint32_t count = op[2];

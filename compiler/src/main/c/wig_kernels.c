@@ -360,25 +360,61 @@ static void dw_scalar_px(float *out, const float *in, const float *w, const floa
 }
 
 #if WI_VEC
-/* NP pixels of one output row, 4 channels at ch: each tap's weights loaded once for the NP pixels. */
+/* NP pixels of one output row, 4 channels at ch: each tap's weights loaded once for the NP pixels. KH and KW are
+ * constants for the common 3x3 and 5x5 kernels (0 for any other size): Cranelift checks the epoch deadline at
+ * every loop header and spills the accumulators around it, which for a loop over 3 or 5 taps costs more than the
+ * taps, so those loops are unrolled. */
 WI_INLINE void dw_block(float *out, const float *in, const float *w, const float *bias, const wig_conv_params *p,
-                        int oy, int ox, int ch, const int NP) {
+                        int oy, int ox, int ch, const int NP, const int KH, const int KW) {
     int c = p->cin, pw = conv_pw(p);
     wi_v4 acc[4];
     wi_v4 b = bias ? V_LOAD(bias + ch) : V_ZERO;
     for (int q = 0; q < NP; q++) acc[q] = b;
     size_t pix = (size_t)p->sx * c;
-    for (int ky = 0; ky < p->kh; ky++) {
-        const float *row = in + ((size_t)(oy * p->sy + ky * p->dy) * pw + (size_t)ox * p->sx) * c + ch;
-        const float *wr = w + (size_t)ky * p->kw * c + ch;
-        for (int kx = 0; kx < p->kw; kx++) {
-            wi_v4 wv = V_LOAD(wr + (size_t)kx * c);
-            const float *px = row + (size_t)kx * p->dx * c;
-            for (int q = 0; q < NP; q++) acc[q] = V_ADD(acc[q], V_MUL(V_LOAD(px + q * pix), wv));
-        }
+#define WIG_DW_TAPS(KHV, KWV)                                                                               \
+    for (int ky = 0; ky < (KHV); ky++) {                                                                      \
+        const float *row = in + ((size_t)(oy * p->sy + ky * p->dy) * pw + (size_t)ox * p->sx) * c + ch;      \
+        const float *wr = w + (size_t)ky * (KWV) * c + ch;                                                    \
+        WIG_UNROLL for (int kx = 0; kx < (KWV); kx++) {                                                       \
+            wi_v4 wv = V_LOAD(wr + (size_t)kx * c);                                                           \
+            const float *px = row + (size_t)kx * p->dx * c;                                                   \
+            for (int q = 0; q < NP; q++) acc[q] = V_ADD(acc[q], V_MUL(V_LOAD(px + q * pix), wv));             \
+        }                                                                                                     \
     }
+    if (NP == 4 && (KH == 3 || KH == 5) && KW == KH && p->sx == 1 && p->dx == 1) {
+        /* stride 1: the 4 pixels' windows overlap, so each input vector of a kernel row is loaded once for all
+         * the taps that read it (NP + KW - 1 loads instead of NP * KW) */
+        _Pragma("clang loop unroll(full)") for (int ky = 0; ky < KH; ky++) {
+            const float *row = in + ((size_t)(oy * p->sy + ky * p->dy) * pw + (size_t)ox) * c + ch;
+            const float *wr = w + (size_t)ky * KW * c + ch;
+            wi_v4 xv[8];
+            _Pragma("clang loop unroll(full)") for (int i = 0; i < NP + KW - 1; i++) xv[i] = V_LOAD(row + (size_t)i * c);
+            _Pragma("clang loop unroll(full)") for (int kx = 0; kx < KW; kx++) {
+                wi_v4 wv = V_LOAD(wr + (size_t)kx * c);
+                for (int q = 0; q < NP; q++) acc[q] = V_ADD(acc[q], V_MUL(xv[q + kx], wv));
+            }
+        }
+    } else if (KH == 3 && KW == 3) {
+#define WIG_UNROLL _Pragma("clang loop unroll(full)")
+        _Pragma("clang loop unroll(full)") WIG_DW_TAPS(3, 3)
+    } else if (KH == 5 && KW == 5) {
+        _Pragma("clang loop unroll(full)") WIG_DW_TAPS(5, 5)
+#undef WIG_UNROLL
+    } else {
+#define WIG_UNROLL
+        WIG_DW_TAPS(p->kh, p->kw)
+#undef WIG_UNROLL
+    }
+#undef WIG_DW_TAPS
     for (int q = 0; q < NP; q++)
         store_relu(out + ((size_t)oy * p->ow + ox + q) * c + ch, acc[q], p->act == WIG_ACT_RELU);
+}
+
+WI_INLINE void dw_row(float *out, const float *in, const float *w, const float *bias, const wig_conv_params *p,
+                      int oy, int ch, const int KH, const int KW) {
+    int ox = 0;
+    for (; ox + 4 <= p->ow; ox += 4) dw_block(out, in, w, bias, p, oy, ox, ch, 4, KH, KW);
+    for (; ox < p->ow; ox++) dw_block(out, in, w, bias, p, oy, ox, ch, 1, KH, KW);
 }
 #endif
 
@@ -394,9 +430,12 @@ void wig_dwconv(float *out, const float *in, const float *w, const float *bias, 
         int ch = 0;
 #if WI_VEC
         for (; ch + 4 <= c; ch += 4) {
-            int ox = 0;
-            for (; ox + 4 <= p->ow; ox += 4) dw_block(out, src, w, bias, p, oy, ox, ch, 4);
-            for (; ox < p->ow; ox++) dw_block(out, src, w, bias, p, oy, ox, ch, 1);
+            if (p->kh == 3 && p->kw == 3)
+                dw_row(out, src, w, bias, p, oy, ch, 3, 3);
+            else if (p->kh == 5 && p->kw == 5)
+                dw_row(out, src, w, bias, p, oy, ch, 5, 5);
+            else
+                dw_row(out, src, w, bias, p, oy, ch, 0, 0);
         }
 #endif
         if (ch < c)
