@@ -126,7 +126,7 @@ static void run_op(uint32_t opcode, const uint32_t *a, uint32_t n, uint32_t s0, 
             const uint32_t *q = a + 6;
             for (uint32_t j = 0; j < n; j++)
                 wig_convert(out.p + (size_t)j * out.stride, in.p + (size_t)j * in.stride, q[0], (int)q[1],
-                            (int)q[2], (int)q[3], (int)q[4], faddr(q[5]), faddr(q[6]));
+                            (int)q[2], (int)q[3], (int)q[4], faddr(q[5]), faddr(q[6]), (int)q[7]);
             break;
         }
         case WIG_OP_UNARY: {

@@ -802,8 +802,10 @@ static inline void store_from_f32(uint8_t *p, size_t i, int dt, float v) {
     }
 }
 
+/* channels_last: the output is stored with the channel innermost (NCHW in, NHWC out), for inputs that go
+ * straight into convolutions: one pass instead of a conversion and a transposition. */
 static void wig_convert(uint8_t *out, const uint8_t *in, size_t count, int src, int dst, int channels, int inner,
-                        const float *scale, const float *shift) {
+                        const float *scale, const float *shift, int channels_last) {
     /* one block of `inner` elements per channel, with that channel's scale and shift */
     size_t block = channels > 1 ? (size_t)inner : count;
     size_t in_size = src == WIG_DT_F32 || src == WIG_DT_I32 ? 4 : src == WIG_DT_F64 || src == WIG_DT_I64 ? 8 : 1;
@@ -814,7 +816,15 @@ static void wig_convert(uint8_t *out, const uint8_t *in, size_t count, int src, 
         size_t n = count - b0 < block ? count - b0 : block;
         const uint8_t *ip = in + b0 * in_size;
         uint8_t *op = out + b0 * out_size;
-        if (dst == WIG_DT_F32 && src == WIG_DT_U8) {
+        if (channels_last && channels > 1 && dst == WIG_DT_F32) {
+            float *o = (float *)(void *)(out + out_size * ((k / (size_t)channels) * (size_t)channels * inner + (size_t)c));
+            for (size_t i = 0; i < n; i++) {
+                float v = load_as_f32(ip, i, src);
+                if (scale) v = v * s;
+                if (shift) v = v + t;
+                o[i * (size_t)channels] = v;
+            }
+        } else if (dst == WIG_DT_F32 && src == WIG_DT_U8) {
             wi_u8_to_f32((float *)(void *)op, ip, n, s, t);
         } else if (dst == WIG_DT_F32 && src == WIG_DT_F32) {
             wi_affine_f32((float *)(void *)op, (const float *)(const void *)ip, n, s, t);

@@ -77,9 +77,10 @@
 
 /* Opcodes and their arguments after [opcode, words] */
 
-/* in T, out T, count (elements per sample), src dtype, dst dtype, channels, inner, scale addr, shift addr
+/* in T, out T, count (elements per sample), src dtype, dst dtype, channels, inner, scale addr, shift addr,
+ * channels_last
  * out[i] = convert(in[i]) * scale[c] + shift[c] with c = (i / inner) % channels; scale/shift 0 = none.
- * One of src/dst is f32. */
+ * One of src/dst is f32. channels_last 1: the output is stored channel innermost (NCHW in, NHWC out). */
 #define WIG_OP_CONVERT 1
 /* in T, out T, count, act, p0, p1 (out may equal in) */
 #define WIG_OP_UNARY 2

@@ -134,7 +134,7 @@ public final class Lowerer {
             } else {
                 DType srcType = rawInputs.containsKey(v) ? rawInputs.get(v) : DType.F32;
                 emit(new PlanOp(Opcode.CONVERT, origin).t(src.buffer()).t(out.buffer()).i(src.size())
-                        .i(code(srcType)).i(code(io.dtype())).i(1).i(1).addr(null).addr(null));
+                        .i(code(srcType)).i(code(io.dtype())).i(1).i(1).addr(null).addr(null).i(0));
             }
         }
     }
@@ -312,7 +312,9 @@ public final class Lowerer {
     }
 
     LTensor emitConvert(LTensor raw, DType from, DType to, float[] scale, float[] shift, Value v) {
-        LTensor out = new LTensor(arena(v.name() + ".f32", raw.size() * 4), raw.shape(), raw.perm());
+        boolean channelsLast = feedsOnlyImageOps(v) && raw.rank() >= 3 && raw.isIdentity();
+        int[] perm = channelsLast ? LTensor.channelsLast(raw.rank()) : raw.perm();
+        LTensor out = new LTensor(arena(v.name() + ".f32", raw.size() * 4), raw.shape(), perm);
         int channels = 1;
         long inner = 1;
         if (scale != null && scale.length > 1 || shift != null && shift.length > 1) {
@@ -325,11 +327,25 @@ public final class Lowerer {
             for (int i = 2; i < raw.rank(); i++) {
                 inner *= raw.shape()[i];
             }
+        } else if (channelsLast) {
+            channels = raw.shape()[1];
+            for (int i = 2; i < raw.rank(); i++) {
+                inner *= raw.shape()[i];
+            }
         }
         emit(op(Opcode.CONVERT).t(raw.buffer()).t(out.buffer()).i(raw.size()).i(code(from)).i(code(to))
                 .i(channels).i(inner).addr(scale == null ? null : weights(v.name() + ".scale", scale))
-                .addr(shift == null ? null : weights(v.name() + ".shift", shift)));
+                .addr(shift == null ? null : weights(v.name() + ".shift", shift)).i(channelsLast ? 1 : 0));
         return out;
+    }
+
+    /** Whether every reader of v is a convolution or pooling (which want it channels-last). */
+    private boolean feedsOnlyImageOps(Value v) {
+        List<Node> readers = graph.consumers().getOrDefault(v, List.of());
+        return !readers.isEmpty() && !graph.outputs().contains(v) && readers.stream().allMatch(n -> switch (n.opType()) {
+            case "Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool" -> n.input(0) == v;
+            default -> false;
+        });
     }
 
     static int code(DType t) {
