@@ -1049,6 +1049,204 @@ class BatchMixing(nn.Module):
         return F.softmax(y, dim=0) + (y - y.mean(0, keepdim=True))
 
 
+class Rank1Inputs(nn.Module):
+    """A per-sample scalar input t of shape [N] next to x [N, 4]: t[:, None] broadcasting, 2 ** t (a constant
+    base), (|x| + 0.5) ** t (a run-time exponent), and an output of shape [N]."""
+
+    def forward(self, x, t):
+        y = torch.pow(2.0, t).unsqueeze(1) * x + torch.pow(x.abs() + 0.5, t.unsqueeze(1))
+        return y, (x * t[:, None]).sum(1)
+
+
+class StatsRollStack(nn.Module):
+    """var, vector norm, rsqrt, torch.roll (two Slices and a Concat), torch.stack (Unsqueeze + Concat), narrow."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x):
+        y = self.fc(x)  # N x 4 x 6
+        b = y.var(1, unbiased=False)
+        c = y.norm(dim=2)
+        d = torch.rsqrt(b + 1e-3)
+        e = torch.roll(y, 2, 2).flatten(1)
+        f = torch.stack([d, b * 2.0], dim=1).flatten(1)
+        g = y.narrow(2, 1, 3).flatten(1)
+        return torch.cat([b, c, d, e, f, g], dim=1)
+
+
+class StdLayerNorm(nn.Module):
+    """The Annotated Transformer's LayerNorm, a * (x - mean) / (x.std(-1, keepdim=True) + eps) + b: torch exports
+    std's Bessel correction with a ReduceProd over the (constant) shape, then Cast, Sub, Div, Sqrt."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.a = nn.Parameter(torch.rand(8) + 0.5)
+        self.b = nn.Parameter(torch.randn(8) * 0.1)
+
+    def forward(self, x):
+        y = self.fc(x)  # N x 5 x 8
+        mean = y.mean(-1, keepdim=True)
+        std = y.std(-1, keepdim=True)
+        return self.a * (y - mean) / (std + 1e-6) + self.b
+
+
+class GroupNormNet(nn.Module):
+    """Outside the op set: nn.GroupNorm exports InstanceNormalization (common in detection and diffusion nets)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.gn = nn.GroupNorm(2, 8)
+
+    def forward(self, x):
+        return F.relu(self.gn(self.conv(x)))
+
+
+class UpsampleNearest(nn.Module):
+    """Outside the op set: F.interpolate exports Resize (U-Net and FPN decoders)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return F.interpolate(self.conv(x), scale_factor=2.0, mode='nearest')
+
+
+class TokenEmbedding(nn.Module):
+    """Outside what can run: nn.Embedding of int64 token ids is a Gather whose indices are the model input."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 8)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, ids):
+        return self.fc(self.emb(ids).mean(1))
+
+
+class CifarResNetA(nn.Module):
+    """CIFAR ResNet's option-A shortcut: x[:, :, ::2, ::2] padded with zero channels by
+    F.pad(x, (0, 0, 0, 0, p, p)) (padding axis 1); a grouped, dilated, strided conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = conv_bn(4, 8, 3, stride=2, padding=1)
+        self.c2 = conv_bn(8, 8, 3, padding=1)
+        self.c3 = nn.Conv2d(8, 8, 3, stride=2, padding=2, dilation=2, groups=2)
+
+    def forward(self, x):
+        y = self.c2(F.relu(self.c1(x)))
+        short = F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, 2, 2), 'constant', 0.0)
+        y = F.relu(y + short)
+        return self.c3(y)
+
+
+class HSwish(nn.Module):
+    def forward(self, x):
+        return x * F.relu6(x + 3.0) / 6.0
+
+
+class HSigmoid(nn.Module):
+    def forward(self, x):
+        return F.relu6(x + 3.0) / 6.0
+
+
+class HandHardSwish(nn.Module):
+    """MobileNetV3 repositories' own h_swish (x * relu6(x + 3) / 6, fused as one activation) and h_sigmoid
+    (relu6(x + 3) / 6) modules, with h_sigmoid gating an SE block and x * h_sigmoid(x)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = conv_bn(3, 8, 3, padding=1)
+        self.hs = HSwish()
+        self.hsig = HSigmoid()
+        self.se1 = nn.Linear(8, 4)
+        self.se2 = nn.Linear(4, 8)
+
+    def forward(self, x):
+        y = self.hs(self.conv(x))
+        s = self.hsig(self.se2(F.relu(self.se1(y.mean((2, 3))))))
+        y = y * s.view(y.size(0), 8, 1, 1)
+        return y * self.hsig(y), self.hs(y + 1.0)
+
+
+class CausalAttention(nn.Module):
+    """GPT-style causal self-attention: a sinusoidal position table sliced by x.size(1), an additive causal mask
+    of -inf (softmax over rows with exp(-inf) = 0), and a second head with a -1e9 mask; tanh-GELU MLP."""
+
+    def __init__(self, d=16, t_max=12):
+        super().__init__()
+        pos = torch.arange(t_max).unsqueeze(1)
+        div = torch.exp(torch.arange(0, d, 2) * (-math.log(10000.0) / d))
+        pe = torch.zeros(t_max, d)
+        pe[:, 0::2] = torch.sin(pos * div)
+        pe[:, 1::2] = torch.cos(pos * div)
+        self.register_buffer('pe', pe.unsqueeze(0))
+        mask = torch.triu(torch.ones(t_max, t_max), diagonal=1)
+        self.register_buffer('mask_inf', mask.masked_fill(mask == 1, float('-inf')))
+        self.register_buffer('mask_big', mask * -1e9)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.fc1 = nn.Linear(d, 2 * d)
+        self.fc2 = nn.Linear(2 * d, d)
+        self.d = d
+
+    def forward(self, x):
+        n, t, d = x.shape
+        x = x + self.pe[:, :x.size(1)]
+        qkv = self.qkv(x)
+        q, k, v = qkv[..., :d], qkv[..., d:2 * d], qkv[..., 2 * d:]
+        s = q @ k.transpose(1, 2) / math.sqrt(d)
+        a1 = F.softmax(s + self.mask_inf[:t, :t], dim=-1) @ v
+        a2 = F.softmax(s + self.mask_big[:t, :t], dim=-1) @ v
+        y = x + a1 + a2
+        return y + self.fc2(F.gelu(self.fc1(y), approximate='tanh'))
+
+
+class PoolExtras(nn.Module):
+    """MaxPool2d(3, 2, 1, ceil_mode=True) on an even size (GoogLeNet), AdaptiveAvgPool1d(7) and
+    AdaptiveAvgPool2d((2, 3)) (exported as AveragePool), AvgPool1d with ceil_mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        y = self.conv(x)  # 4 x 14 x 12
+        a = F.max_pool2d(y, 3, 2, 1, ceil_mode=True)
+        b = F.adaptive_avg_pool2d(y, (2, 3))
+        c = F.adaptive_avg_pool1d(y.mean(3), 7)
+        d = F.avg_pool1d(y.mean(2), 5, stride=3, ceil_mode=True)
+        return torch.cat([a.flatten(1), b.flatten(1), c.flatten(1), d.flatten(1)], dim=1)
+
+
+class TinyOps(nn.Module):
+    """Models of one op (preprocessing exports): BatchNorm2d alone on the input, Sigmoid alone, Softmax alone."""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(3)
+
+    def forward(self, x):
+        return self.bn(x), torch.sigmoid(x), F.softmax(x, dim=1)
+
+
+class ArangePositions(nn.Module):
+    """Outside the op set, though only in a computation of constants: learned position embeddings indexed by
+    torch.arange(x.size(1)) export Range (BERT/GPT style)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pos = nn.Embedding(10, 8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.fc(x + self.pos(torch.arange(x.size(1)))).mean(1)
+
+
 class GeluMlp(nn.Module):
     """Outside the op set on purpose: GELU exports Erf. The compiler must refuse it, naming the node."""
 
@@ -1130,6 +1328,18 @@ MODELS = collections.OrderedDict([
     ('passthrough_outputs', (PassthroughOutputs, 150, {'x': (2, 4, 5)}, ['flat', 'transposed', 'sliced', 'fc'],
                              {})),
     ('batch_mixing', (BatchMixing, 151, {'x': (2, 4)}, ['y'], {})),
+    ('rank1_inputs', (Rank1Inputs, 152, {'x': (2, 4), 't': (2,)}, ['y', 's'], {})),
+    ('stats_roll_stack', (StatsRollStack, 153, {'x': (2, 4, 6)}, ['y'], {})),
+    ('std_layernorm', (StdLayerNorm, 157, {'x': (2, 5, 8)}, ['y'], {})),
+    ('cifar_resnet_a', (CifarResNetA, 158, {'x': (2, 4, 12, 12)}, ['y'], {})),
+    ('hand_hardswish', (HandHardSwish, 159, {'x': (2, 3, 8, 8)}, ['gated', 'swished'], {})),
+    ('causal_attention', (CausalAttention, 160, {'x': (2, 9, 16)}, ['y'], {})),
+    ('pool_extras', (PoolExtras, 161, {'x': (2, 3, 14, 12)}, ['y'], {})),
+    ('tiny_ops', (TinyOps, 162, {'x': (2, 3, 4, 5)}, ['bn', 'sigmoid', 'softmax'], {})),
+    ('arange_positions', (ArangePositions, 163, {'x': (2, 6, 8)}, ['y'], {})),
+    ('group_norm', (GroupNormNet, 154, {'x': (2, 3, 8, 8)}, ['y'], {})),
+    ('upsample_nearest', (UpsampleNearest, 155, {'x': (2, 3, 8, 8)}, ['y'], {})),
+    ('token_embedding', (TokenEmbedding, 156, {'ids': ((2, 7), torch.int64)}, ['y'], {})),
     ('gelu_mlp', (GeluMlp, 130, {'x': (2, 8)}, ['y'], {})),
     ('chunk_split', (ChunkSplit, 131, {'x': (2, 8)}, ['y'], {})),
     ('cls_token_expand', (ClsTokenExpand, 132, {'x': (2, 5, 8)}, ['y'], {})),
@@ -1140,6 +1350,8 @@ def example_input(spec, gen):
     shape, dtype = spec if isinstance(spec[0], tuple) else (spec, torch.float32)
     if dtype == torch.uint8:
         return torch.randint(0, 256, shape, generator=gen, dtype=torch.uint8)
+    if dtype == torch.int64:
+        return torch.randint(0, 50, shape, generator=gen, dtype=torch.int64)
     return torch.randn(*shape, generator=gen)
 
 
