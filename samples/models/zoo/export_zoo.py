@@ -163,7 +163,8 @@ class Conv1dNet(nn.Module):
 
 
 class BatchNormVariants(nn.Module):
-    """BN on the input (before any conv), BN after ReLU (not foldable), Linear+BatchNorm1d, BN after Linear(bias=False)."""
+    """BN on the input (before any conv), BN after ReLU (not foldable), Linear + BatchNorm1d, BN after
+    Linear(bias=False)."""
 
     def __init__(self):
         super().__init__()
@@ -1247,6 +1248,57 @@ class ArangePositions(nn.Module):
         return self.fc(x + self.pos(torch.arange(x.size(1)))).mean(1)
 
 
+class GraphConv(nn.Module):
+    """A graph convolution: constant normalized adjacency A [V, V] times node features X [N, V, F] (MatMul with a
+    constant left operand), X @ W, outer products x[:, :, None] * y[:, None, :], maximum with a constant."""
+
+    def __init__(self):
+        super().__init__()
+        gen = torch.Generator().manual_seed(7)
+        adj = (torch.rand(6, 6, generator=gen) > 0.5).float() + torch.eye(6)
+        deg = adj.sum(1)
+        self.register_buffer('a_hat', adj / torch.sqrt(deg[:, None] * deg[None, :]))
+        self.register_buffer('floor', torch.linspace(-0.5, 0.5, 4))
+        self.w1 = nn.Linear(5, 8)
+        self.w2 = nn.Linear(8, 4)
+
+    def forward(self, x):
+        h = F.relu(self.w1(torch.matmul(self.a_hat, x)))
+        h = self.w2(self.a_hat @ h)  # N x 6 x 4
+        g = h.mean(1)  # N x 4
+        outer = g[:, :, None] * h.amax(1)[:, None, :]  # N x 4 x 4
+        return torch.maximum(h, self.floor), outer
+
+
+class TextCnn(nn.Module):
+    """Kim's TextCNN on embedded tokens [N, T, D]: transpose(1, 2) into Conv1d of widths 3, 4, 5, ReLU, max over
+    time, concat, fc; and log(relu(.)), which is -inf wherever the ReLU is 0."""
+
+    def __init__(self):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv1d(12, 6, k) for k in (3, 4, 5)])
+        self.fc = nn.Linear(18, 4)
+
+    def forward(self, x):
+        x = x.transpose(1, 2)
+        feats = [F.relu(c(x)).amax(dim=2) for c in self.convs]
+        h = torch.cat(feats, 1)
+        return self.fc(h), torch.log(F.relu(self.convs[0](x)))
+
+
+class LstmNet(nn.Module):
+    """Outside the op set: nn.LSTM exports the LSTM op."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 8, batch_first=True)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.fc(y[:, -1])
+
+
 class GeluMlp(nn.Module):
     """Outside the op set on purpose: GELU exports Erf. The compiler must refuse it, naming the node."""
 
@@ -1337,6 +1389,9 @@ MODELS = collections.OrderedDict([
     ('pool_extras', (PoolExtras, 161, {'x': (2, 3, 14, 12)}, ['y'], {})),
     ('tiny_ops', (TinyOps, 162, {'x': (2, 3, 4, 5)}, ['bn', 'sigmoid', 'softmax'], {})),
     ('arange_positions', (ArangePositions, 163, {'x': (2, 6, 8)}, ['y'], {})),
+    ('graph_conv', (GraphConv, 164, {'x': (2, 6, 5)}, ['nodes', 'outer'], {})),
+    ('text_cnn', (TextCnn, 165, {'x': (2, 11, 12)}, ['logits', 'log_relu'], {})),
+    ('lstm', (LstmNet, 166, {'x': (2, 7, 6)}, ['y'], {})),
     ('group_norm', (GroupNormNet, 154, {'x': (2, 3, 8, 8)}, ['y'], {})),
     ('upsample_nearest', (UpsampleNearest, 155, {'x': (2, 3, 8, 8)}, ['y'], {})),
     ('token_embedding', (TokenEmbedding, 156, {'ids': ((2, 7), torch.int64)}, ['y'], {})),
