@@ -99,10 +99,14 @@ public final class OnnxCompiler {
         for (int i = 0; i < one.outputs().size(); i++) {
             int[] a = one.outputs().get(i).shape();
             int[] b = two.outputs().get(i).shape();
-            if (a.length == 0 || a[0] != 1 || b[0] != 2) {
+            boolean restSame = a.length == b.length
+                    && java.util.Arrays.equals(java.util.Arrays.copyOfRange(a, 1, a.length),
+                            java.util.Arrays.copyOfRange(b, 1, b.length));
+            if (a.length == 0 || a[0] != 1 || b[0] != 2 || !restSame) {
                 throw new UnsupportedModelException("output '" + one.outputs().get(i).name() + "' has shape "
                         + java.util.Arrays.toString(a) + " at batch 1 and " + java.util.Arrays.toString(b)
-                        + " at batch 2: its first dimension is not the batch. Compile with --no-batch-axis to take "
+                        + " at batch 2: it is not one row per sample (its first dimension must be the batch and the rest must not "
+                        + "depend on it). Compile with --no-batch-axis to take "
                         + "the whole tensors as one sample");
             }
         }

@@ -85,12 +85,8 @@ class ZooModelsTest {
             "upsample_nearest", new Refusal("Resize node '", "F.interpolate exports Resize, which is not a "
                     + "supported op"),
             "lstm", new Refusal("LSTM node '", "nn.LSTM exports LSTM, which is not a supported op"),
-            "arange_positions", new Refusal("Range node '", "torch.arange(x.size(1)) exports Range, which is not "
-                    + "a supported op, although it only computes constants here"),
             "token_embedding", new Refusal("Gather node '", "nn.Embedding gathers rows by the int64 ids the model "
                     + "takes as input; Gather runs only with indices known at compile time"),
-            "cls_token_expand", new Refusal("Equal node '", "expand(N, -1, -1) exports Equal and Where on the "
-                    + "target shape; neither is a supported op, although both only compute a shape"),
             "batch_similarity", new Refusal("batch", "x @ x.T has shape [N, N]: its output mixes the samples of a "
                     + "batch, so no per-record answer equals ONNX Runtime's"),
             "batch_mixing", new Refusal("batch", "softmax over dim 0 and y - y.mean(0): one record's answer depends "

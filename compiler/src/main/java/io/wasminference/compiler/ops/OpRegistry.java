@@ -17,6 +17,7 @@ public final class OpRegistry {
         ConvOps.register(ops);
         MatrixOps.register(ops);
         ReduceOps.register(ops);
+        FoldOnlyOps.register(ops);
         OPS = Collections.unmodifiableMap(ops);
     }
 
@@ -25,6 +26,11 @@ public final class OpRegistry {
     /** The supported op types, sorted. */
     public static java.util.Set<String> supported() {
         return OPS.keySet();
+    }
+
+    /** The supported op types that only ever run at compile time, on constants (Equal, Where, Range...). */
+    public static java.util.Set<String> foldOnly() {
+        return FoldOnlyOps.TYPES;
     }
 
     /** The definition of the node's op, or a refusal naming the node and the supported ops. */

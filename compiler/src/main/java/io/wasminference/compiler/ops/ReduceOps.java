@@ -73,8 +73,9 @@ public final class ReduceOps {
     static final class Reduce implements OpDef {
         @Override
         public void infer(Node n, int opset) {
-            if (n.input(0).type() != ElemType.FLOAT) {
-                throw n.unsupported("only float tensors are supported");
+            if (n.input(0).type() != ElemType.FLOAT && !n.input(0).isConstant()) {
+                throw n.unsupported("only float tensors are supported at run time (integer reductions are folded "
+                        + "when their input is known at compile time)");
             }
             ReduceSpec r = spec(n, opset);
             int[] s = n.input(0).shape();
@@ -91,7 +92,84 @@ public final class ReduceOps {
                     out[k++] = 1;
                 }
             }
-            n.output(0).set(ElemType.FLOAT, out);
+            n.output(0).set(n.input(0).type(), out);
+        }
+
+        @Override
+        public boolean fold(Node n, int opset) {
+            io.wasminference.compiler.graph.ConstTensor c = n.input(0).constant();
+            int[] s = c.shape();
+            ReduceSpec r = spec(n, opset);
+            boolean[] red = new boolean[s.length];
+            for (int a : r.axes()) {
+                red[a] = true;
+            }
+            int[] kept = s.clone();
+            for (int a : r.axes()) {
+                kept[a] = 1;
+            }
+            int outSize = (int) io.wasminference.compiler.graph.Shapes.size(kept);
+            long[] outStrides = io.wasminference.compiler.graph.Shapes.strides(kept);
+            double[] acc = new double[outSize];
+            long[] lacc = new long[outSize];
+            int[] count = new int[outSize];
+            boolean integer = !c.isFloatType();
+            String op = n.opType();
+            java.util.Arrays.fill(acc, op.equals("ReduceProd") ? 1 : op.equals("ReduceMax") ? Double.NEGATIVE_INFINITY
+                    : op.equals("ReduceMin") ? Double.POSITIVE_INFINITY : 0);
+            java.util.Arrays.fill(lacc, op.equals("ReduceProd") ? 1 : op.equals("ReduceMax") ? Long.MIN_VALUE
+                    : op.equals("ReduceMin") ? Long.MAX_VALUE : 0);
+            int[] pos = new int[s.length];
+            for (int e = 0; e < c.size(); e++) {
+                long o = 0;
+                for (int d = 0; d < s.length; d++) {
+                    o += (red[d] ? 0 : pos[d]) * outStrides[d];
+                }
+                int oi = (int) o;
+                count[oi]++;
+                if (integer) {
+                    long v = c.longAt(e);
+                    lacc[oi] = switch (op) {
+                        case "ReduceProd" -> lacc[oi] * v;
+                        case "ReduceMax" -> Math.max(lacc[oi], v);
+                        case "ReduceMin" -> Math.min(lacc[oi], v);
+                        case "ReduceSumSquare" -> lacc[oi] + v * v;
+                        default -> lacc[oi] + v;
+                    };
+                } else {
+                    float v = c.floatAt(e);
+                    float a = (float) acc[oi];
+                    acc[oi] = switch (op) {
+                        case "ReduceProd" -> a * v;
+                        case "ReduceMax" -> Math.max(a, v);
+                        case "ReduceMin" -> Math.min(a, v);
+                        case "ReduceSumSquare" -> a + v * v;
+                        default -> a + v;
+                    };
+                }
+                for (int d = s.length - 1; d >= 0; d--) {
+                    if (++pos[d] < s[d]) {
+                        break;
+                    }
+                    pos[d] = 0;
+                }
+            }
+            int[] outShape = n.output(0).shape();
+            if (integer) {
+                if (op.equals("ReduceMean")) {
+                    for (int i = 0; i < outSize; i++) {
+                        lacc[i] = count[i] == 0 ? 0 : lacc[i] / count[i];
+                    }
+                }
+                n.output(0).setConstant(io.wasminference.compiler.graph.ConstTensor.ofLongs(c.type(), outShape, lacc));
+            } else {
+                float[] f = new float[outSize];
+                for (int i = 0; i < outSize; i++) {
+                    f[i] = op.equals("ReduceMean") ? (float) acc[i] / count[i] : (float) acc[i];
+                }
+                n.output(0).setConstant(io.wasminference.compiler.graph.ConstTensor.ofFloats(outShape, f));
+            }
+            return true;
         }
 
         public static ReduceSpec spec(Node n, int opset) {

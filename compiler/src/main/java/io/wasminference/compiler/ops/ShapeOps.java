@@ -62,8 +62,10 @@ public final class ShapeOps {
             return null;
         }
         if (!v.isConstant()) {
-            throw n.unsupported(what + " (input " + i + ", '" + v.name() + "') must be known at compile time; it "
-                    + "is computed from the data at run time. Export the model with static shapes for this op");
+            throw n.unsupported(what + " (input " + i + ", '" + v.name() + "') must be known at compile time (a "
+                    + "constant, or computed from shapes only); here it depends on the input data"
+                    + (n.opType().equals("Gather") ? ". A Gather with run-time indices (such as an embedding lookup) "
+                            + "is not supported" : ""));
         }
         return v.constant().longs();
     }
