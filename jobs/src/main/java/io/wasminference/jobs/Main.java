@@ -2,6 +2,7 @@ package io.wasminference.jobs;
 
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.jobs.cli.Args;
+import io.wasminference.jobs.cli.CommandFailure;
 
 import java.io.PrintStream;
 
@@ -47,6 +48,9 @@ public final class Main {
         } catch (WasmInferenceException e) {
             err.println("error (" + e.kind() + "): " + e.getMessage());
             return 2;
+        } catch (CommandFailure e) {
+            err.println("error: " + e.getMessage());
+            return e.exitCode();
         }
     }
 
