@@ -1,7 +1,8 @@
 package io.wasminference.jobs.local;
 
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.runtime.jobmaster.JobResult;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.scheduler.exceptionhistory.RootExceptionHistoryEntry;
 import org.apache.flink.util.SerializedThrowable;
@@ -13,15 +14,15 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Watches a job on a local MiniCluster until it ends, printing what a user must see at once: status changes, and
- * every task failure with its cause (from the job's exception history) and whether the job restarts.
+ * Watches a job on a local MiniCluster until it ends, printing what a user must see at once: status changes (such
+ * as RESTARTING) and every task failure with its cause, from the job's exception history.
  */
 final class JobWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(JobWatcher.class);
@@ -29,72 +30,66 @@ final class JobWatcher {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
-    private final JobClient job;
     private final MiniCluster cluster;
+    private final JobID job;
     private final int maxRestarts;
     private final PrintStream out;
     private int failuresShown;
     private long lastShownMillis = Long.MIN_VALUE;
+    private String lastShown = "";
 
-    JobWatcher(JobClient job, MiniCluster cluster, int maxRestarts, PrintStream out) {
-        this.job = job;
+    JobWatcher(MiniCluster cluster, JobID job, int maxRestarts, PrintStream out) {
         this.cluster = cluster;
+        this.job = job;
         this.maxRestarts = maxRestarts;
         this.out = out;
     }
 
     /** Blocks until the job is globally terminal; returns its final status. */
-    JobStatus awaitEnd() throws InterruptedException {
+    JobStatus awaitEnd() throws Exception {
         JobStatus shown = null;
-        while (true) {
-            JobStatus status;
-            try {
-                status = job.getJobStatus().get();
-            } catch (ExecutionException e) {
-                break; // the cluster shuts down once the job ended; the result below says how
-            }
+        JobStatus status;
+        do {
+            TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
+            status = cluster.getJobStatus(job).get();
             showFailures();
             if (status != shown && status != JobStatus.INITIALIZING && status != JobStatus.CREATED) {
                 say("job " + status);
                 shown = status;
             }
-            if (status.isGloballyTerminalState()) {
-                break;
-            }
-            TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
+        } while (!status.isGloballyTerminalState());
+        JobResult result = cluster.requestJobResult(job).get();
+        if (!result.isSuccess()) {
+            String cause = result.getSerializedThrowable().map(JobWatcher::describe).orElse("(no cause given)");
+            say(failuresShown > 0 && cause.equals(lastShown)
+                    ? "the job " + status + " (at most " + maxRestarts + " restarts, --restart-attempts); its last "
+                            + "failure is above"
+                    : "the job " + status + ": " + cause);
         }
-        try {
-            job.getJobExecutionResult().get();
-            return JobStatus.FINISHED;
-        } catch (ExecutionException e) {
-            say("the job failed after " + Math.max(0, failuresShown - 1) + " restarts: " + describe(e.getCause()));
-            return JobStatus.FAILED;
-        }
+        return result.isSuccess() ? JobStatus.FINISHED : status;
     }
 
     private void showFailures() {
         List<RootExceptionHistoryEntry> history = new ArrayList<>();
         try {
-            cluster.getExecutionGraphInfo(job.getJobID()).get(10, TimeUnit.SECONDS).getExceptionHistory()
+            cluster.getExecutionGraphInfo(job).get(10, TimeUnit.SECONDS).getExceptionHistory()
                     .forEach(history::add);
         } catch (Exception e) {
-            return; // not there yet, or the cluster is going down; the next poll or the result will tell
+            return; // not there yet; the next poll will tell
         }
-        // The history lists the newest failure first and keeps only the latest few (web.exception-history-size).
-        for (int i = history.size() - 1; i >= 0; i--) {
-            RootExceptionHistoryEntry entry = history.get(i);
+        // The history keeps only the latest few failures (web.exception-history-size): show the new ones, oldest
+        // first.
+        history.sort(Comparator.comparingLong(RootExceptionHistoryEntry::getTimestamp));
+        for (RootExceptionHistoryEntry entry : history) {
             if (entry.getTimestamp() <= lastShownMillis) {
                 continue;
             }
             lastShownMillis = entry.getTimestamp();
             failuresShown++;
             String task = entry.getFailingTaskName() == null ? "the job" : entry.getFailingTaskName();
-            String next = failuresShown <= maxRestarts
-                    ? "restarting from the last checkpoint (restart " + failuresShown + " of at most " + maxRestarts
-                            + ")"
-                    : "no restarts left (--restart-attempts " + maxRestarts + ")";
-            say("failure at " + TIME.format(Instant.ofEpochMilli(entry.getTimestamp())) + " in " + task + ": "
-                    + describe(entry.getException()) + "\n  " + next);
+            lastShown = describe(entry.getException());
+            say("failure " + failuresShown + " at " + TIME.format(Instant.ofEpochMilli(entry.getTimestamp()))
+                    + " in " + task + ": " + lastShown);
         }
     }
 

@@ -4,19 +4,20 @@ import io.wasminference.jobs.cli.CommandFailure;
 import io.wasminference.jobs.kafka.InferenceJob;
 import io.wasminference.jobs.kafka.JobOptions;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.client.deployment.executors.LocalExecutor;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.PipelineExecutor;
-import org.apache.flink.core.execution.PipelineExecutorFactory;
-import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
 import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.runtime.minicluster.RpcServiceSharing;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * {@code run} without a cluster: the job on a MiniCluster in this JVM, with durable checkpoints.
@@ -72,24 +71,17 @@ public final class LocalRun {
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
                     Duration.ofMillis(o.integer("restart-delay-ms")));
 
-            AtomicReference<MiniCluster> cluster = new AtomicReference<>();
-            StreamExecutionEnvironment env = environment(conf, cluster);
+            conf.set(PipelineOptions.NAME, jobName);
+            StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
             InferenceJob.build(env, o);
             out.println("submitting: " + o.inputTopic() + " -> " + o.model() + " -> " + o.outputTopic()
                     + " (dead letters: " + o.deadLetterTopic() + ", " + o.delivery() + ", at most " + attempts
                     + " restarts)");
-            JobClient job;
-            try {
-                job = env.executeAsync(jobName);
-            } catch (Exception e) {
-                if (restore.isPresent()) {
-                    throw new CommandFailure(CommandFailure.FAILED, "the job could not start from " + restore.get()
-                            + ": " + JobWatcher.describe(e) + "\n  (to start without that state: --fresh; or give "
-                            + "another one with --from-checkpoint)", e);
-                }
-                throw e;
+            JobStatus end;
+            try (MiniCluster cluster = start(conf, o.integer("parallelism"))) {
+                JobID id = cluster.submitJob(streamGraph(env, conf)).get().getJobID();
+                end = new JobWatcher(cluster, id, attempts, out).awaitEnd();
             }
-            JobStatus end = new JobWatcher(job, cluster.get(), attempts, out).awaitEnd();
             if (end == JobStatus.FINISHED) {
                 // A finished (bounded) job's last checkpoint holds finished sources: resuming it would read nothing.
                 // Its transactions and offsets are committed, so the next run starts from the committed offsets.
@@ -98,6 +90,8 @@ public final class LocalRun {
                         + "resume)");
                 return 0;
             }
+            restore.ifPresent(r -> out.println("(this run started from " + r + "; to start without that state: "
+                    + "--fresh, or give another checkpoint with --from-checkpoint)"));
             return CommandFailure.FAILED;
         }
     }
@@ -157,43 +151,34 @@ public final class LocalRun {
     }
 
     /**
-     * A local environment whose MiniCluster this class can reach (for the exception history): Flink's own local
-     * executor, with a factory that hands out the cluster it creates.
+     * The MiniCluster Flink's local executor would start (one TaskManager with a slot per subtask, REST on a free
+     * port), but owned here: it must outlive the job so the watcher can read the failure history of a job that
+     * failed (the local executor shuts its cluster down the moment the job ends).
      */
-    private static StreamExecutionEnvironment environment(Configuration conf, AtomicReference<MiniCluster> cluster) {
-        conf.set(DeploymentOptions.TARGET, LocalExecutor.NAME);
-        conf.set(DeploymentOptions.ATTACHED, true);
-        PipelineExecutorFactory factory = new PipelineExecutorFactory() {
-            @Override
-            public String getName() {
-                return LocalExecutor.NAME;
-            }
+    private static MiniCluster start(Configuration conf, int parallelism) throws Exception {
+        Configuration c = new Configuration(conf);
+        if (!c.contains(RestOptions.BIND_PORT)) {
+            c.set(RestOptions.BIND_PORT, "0");
+        }
+        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
+                .setConfiguration(c)
+                .setNumTaskManagers(1)
+                .setNumSlotsPerTaskManager(parallelism)
+                .setRpcServiceSharing(RpcServiceSharing.SHARED)
+                .build());
+        try {
+            cluster.start();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+        return cluster;
+    }
 
-            @Override
-            public boolean isCompatibleWith(Configuration configuration) {
-                return true;
-            }
-
-            @Override
-            public PipelineExecutor getExecutor(Configuration configuration) {
-                return LocalExecutor.createWithFactory(configuration, miniClusterConfig -> {
-                    MiniCluster mc = new MiniCluster(miniClusterConfig);
-                    cluster.set(mc);
-                    return mc;
-                });
-            }
-        };
-        PipelineExecutorServiceLoader loader = new PipelineExecutorServiceLoader() {
-            @Override
-            public PipelineExecutorFactory getExecutorFactory(Configuration configuration) {
-                return factory;
-            }
-
-            @Override
-            public Stream<String> getExecutorNames() {
-                return Stream.of(LocalExecutor.NAME);
-            }
-        };
-        return new StreamExecutionEnvironment(loader, conf, LocalRun.class.getClassLoader());
+    /** The job as the local executor submits it: the environment's graph with {@code conf} applied. */
+    private static StreamGraph streamGraph(StreamExecutionEnvironment env, Configuration conf) throws Exception {
+        StreamGraph graph = PipelineExecutorUtils.getStreamGraph(env.getStreamGraph(), conf);
+        graph.serializeUserDefinedInstances();
+        return graph;
     }
 }
