@@ -3,6 +3,7 @@ package io.wasminference.jobs;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.kafka.InferenceJob;
 import io.wasminference.jobs.kafka.JobOptions;
+import io.wasminference.jobs.kafka.Preflight;
 import io.wasminference.jobs.local.LocalRun;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -29,11 +30,14 @@ final class RunCommand {
     static int run(String[] argv, PrintStream out) throws Exception {
         JobOptions options = JobOptions.parse(argv, 1);
         String name = "wasm-inference " + options.inputTopic() + " -> " + options.outputTopic();
-        // Outside `flink run` (no cluster context), Flink hands out a local environment: run it ourselves.
-        if (StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment) {
-            return LocalRun.run(options, name, out);
-        }
-        return onCluster(options, name, out);
+        boolean local = isLocal();
+        Preflight.check(options, local, out);
+        return local ? LocalRun.run(options, name, out) : onCluster(options, name, out);
+    }
+
+    /** Outside {@code flink run} (no cluster context), Flink hands out a local environment: we run the job here. */
+    static boolean isLocal() {
+        return StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
     }
 
     /** Under {@code flink run}, REST or application mode: the cluster owns checkpoints, HA and restarts. */

@@ -2,7 +2,9 @@ package io.wasminference.jobs.kafka;
 
 import io.wasminference.format.RecordDecoder;
 import io.wasminference.jobs.cli.Args;
+import io.wasminference.jobs.cli.Locations;
 import io.wasminference.model.ModelRef;
+import io.wasminference.runtime.SandboxLimits;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.io.IOException;
@@ -30,7 +32,7 @@ public final class JobOptions implements Serializable {
             new String[] {"input-topic", "wasm-inference-requests", "topic of input records"},
             new String[] {"output-topic", "wasm-inference-predictions", "topic of predictions"},
             new String[] {"dead-letter-topic", "wasm-inference-dead-letters", "topic of dead letters"},
-            new String[] {"model", null, "model location: path, classpath:..., s3://..., file://..."},
+            new String[] {"model", null, "model location: path, sample:NAME, classpath:..., s3://..., file://..."},
             new String[] {"model-sha256", "", "pin the model's content hash (empty: any content)"},
             new String[] {"group-id", "wasm-inference", "consumer group of the source"},
             new String[] {"format", "auto", "input format: auto, json or binary"},
@@ -194,10 +196,18 @@ public final class JobOptions implements Serializable {
         return values.get("dead-letter-topic");
     }
 
+    /** {@code --model}; {@code sample:NAME} is the model bundled in the jar (a classpath resource). */
     public ModelRef model() {
-        ModelRef ref = ModelRef.of(values.get("model"));
+        ModelRef ref = Locations.model(values.get("model"));
         String sha = values.get("model-sha256");
         return sha.isEmpty() ? ref : ref.withSha256(sha);
+    }
+
+    /** The sandbox's limits from {@code --timeout-ms} and {@code --memory-mib}. */
+    public SandboxLimits sandboxLimits() {
+        return SandboxLimits.defaults()
+                .withCallTimeout(java.time.Duration.ofMillis(integer("timeout-ms")))
+                .withMemoryLimitBytes((long) integer("memory-mib") << 20);
     }
 
     /** The control topic, or empty when the job takes no commands. */
