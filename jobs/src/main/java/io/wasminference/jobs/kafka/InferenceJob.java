@@ -96,7 +96,8 @@ public final class InferenceJob {
                 .uid("kafka-predictions").name("kafka " + o.outputTopic());
         requests.getSideOutput(UNDECODABLE)
                 .union(result.deadLetters())
-                .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic())))
+                .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic(),
+                        o.integer("dead-letter-payload-bytes"))))
                 .uid("kafka-dead-letters").name("kafka " + o.deadLetterTopic());
     }
 

@@ -48,6 +48,8 @@ public final class JobOptions implements Serializable {
             new String[] {"transaction-timeout-ms", "900000",
                 "Kafka transaction timeout; at most the broker's transaction.max.timeout.ms (default 900000)"},
             new String[] {"max-record-bytes", "4194304", "larger record values are dead-lettered"},
+            new String[] {"dead-letter-payload-bytes", "262144",
+                "most bytes of the input a dead letter keeps (then payload_truncated); keeps it under Kafka's 1 MB"},
             new String[] {"top-k", "5", "classes per classifier prediction"},
             new String[] {"include-outputs", "true", "write the raw output tensors into predictions"},
             new String[] {"bounded", "false", "stop at the input's end offsets at start (batch-style run)"},
@@ -149,8 +151,11 @@ public final class JobOptions implements Serializable {
     private void validate() {
         for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
                 "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k",
-                "restart-delay-ms")) {
+                "restart-delay-ms", "dead-letter-payload-bytes")) {
             integer(k);
+        }
+        if (integer("dead-letter-payload-bytes") < 0) {
+            throw new Args.UsageException("--dead-letter-payload-bytes must be 0 or more");
         }
         for (String[] o : OPTIONS) {
             if (isBoolean(o[0]) && !values.get(o[0]).equalsIgnoreCase("true")

@@ -12,6 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JobOptionsTest {
+    /** The documented default of --dead-letter-payload-bytes. */
+    static final int DEFAULT_DEAD_LETTER_PAYLOAD_BYTES = 262_144;
+
     @TempDir
     Path dir;
 
