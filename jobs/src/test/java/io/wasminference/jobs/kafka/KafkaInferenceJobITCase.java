@@ -207,7 +207,9 @@ class KafkaInferenceJobITCase {
         String control = t.in + "-control";
         String status = t.in + "-status";
         KafkaTools.ensureTopics(kafka.bootstrapServers(), new Properties(), Map.of(control, 1, status, 1));
-        io.wasminference.model.ModelRepository repo = new io.wasminference.model.ModelRepository(dir.toString());
+        // A space and a '#' in the repository's path: published versions must still deploy.
+        java.nio.file.Path root = java.nio.file.Files.createDirectories(dir.resolve("models #1 (shared)"));
+        io.wasminference.model.ModelRepository repo = new io.wasminference.model.ModelRepository(root.toString());
         byte[] v1 = getClass().getResourceAsStream("/samples/digits-mlp/model.wasm").readAllBytes();
         byte[] scalar = getClass().getResourceAsStream("/samples/digits-mlp/model-scalar.wasm").readAllBytes();
         byte[] v2 = WasmRewriter.withMetadata(scalar,
