@@ -99,7 +99,7 @@ public final class Preflight {
         }
         if (!missing.isEmpty()) {
             out.println("note: " + String.join(", ", missing) + (missing.size() == 1 ? " does" : " do")
-                    + " not exist yet; the first write creates it only if the broker allows it "
+                    + " not exist yet; the first write creates a missing topic only if the broker allows it "
                     + "(auto.create.topics.enable, on by default)");
         }
     }
