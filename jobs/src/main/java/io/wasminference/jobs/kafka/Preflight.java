@@ -1,5 +1,7 @@
 package io.wasminference.jobs.kafka;
 
+import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleValidator;
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.jobs.cli.CommandFailure;
 import io.wasminference.runtime.ModelInstance;
@@ -23,8 +25,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * What the client checks before it submits the job, so that a mistake fails at once with a message instead of as
- * task failures and restarts: the model loads and passes the sandbox's checks (read, validated, compiled,
- * instantiated under the job's limits), Kafka answers, and the input topic exists.
+ * task failures and restarts: the model loads and passes the sandbox's checks (read and validated; in a local run
+ * also compiled and instantiated under the job's limits), Kafka answers, and the input topic exists.
  */
 public final class Preflight {
     /** How long the client waits for Kafka to answer. */
@@ -35,8 +37,9 @@ public final class Preflight {
     /**
      * Runs the checks.
      *
-     * @param modelMustLoadHere true when this JVM runs the job (a local run); on a cluster, a model this client cannot
-     *     read (another file system, credentials only the cluster has) is left to the TaskManagers
+     * @param modelMustLoadHere true when this JVM runs the job (a local run): the model is compiled and instantiated
+     *     here too; on a cluster only the static checks run, and a model this client cannot read (another file
+     *     system, credentials only the cluster has) is left to the TaskManagers
      * @throws io.wasminference.errors.WasmInferenceException when the model is refused
      * @throws CommandFailure when Kafka cannot be reached or the input topic does not exist
      */
@@ -54,6 +57,14 @@ public final class Preflight {
                 throw e;
             }
             out.println("note: this client cannot read the model (" + e.getMessage() + "); the TaskManagers will");
+            return;
+        }
+        if (!modelMustLoadHere) {
+            // main() may run inside the JobManager (REST, application mode): no native Wasmtime there, whose JNI
+            // library would stay mapped per submission. The static checks need none; the TaskManagers compile.
+            ModelMetadata meta = ModuleValidator.validate(bytes, o.sandboxLimits().memoryLimitPages()).metadata();
+            out.println("model: " + meta.name() + ":" + meta.version() + " (sha256 "
+                    + WasmModel.sha256(bytes).substring(0, 12) + "...) passes the static checks");
             return;
         }
         try (WasmModel model = WasmModel.load(bytes, o.sandboxLimits());
