@@ -94,7 +94,7 @@ final class JobWatcher {
     }
 
     private void say(String line) {
-        LOG.warn(line);
+        LOG.info(line); // the console has it already: the tool's log config shows warnings
         out.println(line);
     }
 
