@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class JobWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(JobWatcher.class);
-    private static final long POLL_MILLIS = 250;
+    private static final long POLL_MILLIS = 500;
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss")
             .withZone(ZoneId.systemDefault());
 
