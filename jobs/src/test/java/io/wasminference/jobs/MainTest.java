@@ -1,11 +1,16 @@
 package io.wasminference.jobs;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,5 +50,41 @@ class MainTest {
         assertThat(run("predict", "sample:digits-mlp")).isEqualTo(64);
         assertThat(err.toString()).contains("missing required option --input", "usage:");
         assertThat(run("frobnicate")).isEqualTo(64);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "run", "inspect", "predict", "produce", "consume", "publish", "models"})
+    void everyCommandTakesHelp(String command) throws Exception {
+        assertThat(run(command, "--help")).as(err.toString()).isZero();
+        assertThat(out.toString()).startsWith("usage: java -jar wasm-inference-jobs.jar ").contains(command);
+        assertThat(err.toString()).isEmpty();
+        out.reset();
+        assertThat(run(command, "-h")).isZero();
+        assertThat(run("help", command)).isZero();
+    }
+
+    @Test
+    void runHelpListsTheOptionsAndAUsageErrorShowsTheCommandsUsage() throws Exception {
+        assertThat(run("run", "--bootstrap", "b:9092", "--help")).isZero();
+        assertThat(out.toString()).contains("--checkpoint-dir", "--restart-attempts", "--model").doesNotContain(
+                "needs a value");
+        assertThat(run("run", "--bootstrap")).isEqualTo(64);
+        assertThat(err.toString()).contains("error: option --bootstrap needs a value",
+                "usage: java -jar wasm-inference-jobs.jar run --bootstrap HOST:PORT --model MODEL");
+    }
+
+    /** As a user sees it: its own JVM, through main(), which must not print a stack trace for a usage error. */
+    @Test
+    void theToolsOwnJvmPrintsNoStackTraceForHelpOrAUsageError(@TempDir Path dir) throws Exception {
+        try (JobProcess help = JobProcess.start(dir.resolve("help.log"), List.of("run", "--help"))) {
+            assertThat(help.waitFor(Duration.ofMinutes(1))).isZero();
+            assertThat(help.console()).contains("usage: java -jar wasm-inference-jobs.jar run")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+        }
+        try (JobProcess wrong = JobProcess.start(dir.resolve("wrong.log"), List.of("run", "--model"))) {
+            assertThat(wrong.waitFor(Duration.ofMinutes(1))).isEqualTo(64);
+            assertThat(wrong.console()).contains("error: option --model needs a value", "usage:")
+                    .doesNotContain("Exception").doesNotContain("\tat ");
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -129,8 +130,25 @@ public record ModelRef(String location, String sha256) implements Serializable {
         return FlinkFileSystemReader.read(uri, MAX_MODEL_BYTES);
     }
 
-    private static URI schemeOf(String location) {
-        return hasScheme(location) ? URI.create(location) : null;
+    /**
+     * The URI of a location with a scheme, else null. An encoded URI ({@code file:/a%20b/m.wasm}) is taken as
+     * such; one that is not a valid URI or that would carry a fragment or query ({@code file:/a b/m.wasm},
+     * {@code file:/models #2/m.wasm}: a model location has neither) is read as Flink reads paths, character for
+     * character.
+     */
+    static URI schemeOf(String location) {
+        if (!hasScheme(location)) {
+            return null;
+        }
+        try {
+            URI uri = new URI(location);
+            if (uri.getRawFragment() == null && uri.getRawQuery() == null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // not encoded: below
+        }
+        return new org.apache.flink.core.fs.Path(location).toUri();
     }
 
     /** Whether a location is a URI ({@code s3://...}, {@code file:...}) rather than a plain or Windows path. */

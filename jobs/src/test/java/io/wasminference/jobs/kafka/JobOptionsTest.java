@@ -12,6 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JobOptionsTest {
+    /** The documented default of --dead-letter-payload-bytes. */
+    static final int DEFAULT_DEAD_LETTER_PAYLOAD_BYTES = 262_144;
+
     @TempDir
     Path dir;
 
@@ -41,6 +44,28 @@ class JobOptionsTest {
         assertThat(o.integer("batch-size")).isEqualTo(32);
         assertThat(o.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+    }
+
+    @Test
+    void aBundledSampleIsAClasspathResourceSoEveryTaskManagerFindsIt() {
+        JobOptions o = JobOptions.parse(new String[] {"--bootstrap", "b:9092", "--model", "sample:fashion-lenet5"}, 0);
+        assertThat(o.model().location()).isEqualTo("classpath:samples/fashion-lenet5/model.wasm");
+        assertThat(o.model().load()).isNotEmpty();
+        for (String sample : io.wasminference.jobs.cli.Locations.SAMPLES) {
+            assertThat(io.wasminference.jobs.cli.Locations.model("sample:" + sample).load()).as(sample).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aBareBooleanOptionMeansTrue() {
+        JobOptions o = JobOptions.parse(new String[] {"--bounded", "--bootstrap", "b:9092", "--model", "m.wasm",
+            "--fresh"}, 0);
+        assertThat(o.flag("bounded")).isTrue();
+        assertThat(o.flag("fresh")).isTrue();
+        assertThat(JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m", "--bounded", "false"}, 0)
+                .flag("bounded")).isFalse();
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m", "--bounded",
+            "yes"}, 0)).hasMessageContaining("--bounded must be true or false");
     }
 
     @Test
