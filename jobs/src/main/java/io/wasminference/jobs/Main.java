@@ -32,6 +32,7 @@ public final class Main {
     static {
         COMMANDS.put("demo", new Command(DemoCommand.USAGE, DemoCommand::run));
         COMMANDS.put("run", new Command(RunCommand.USAGE, RunCommand::run));
+        COMMANDS.put("compile", new Command(CompileCommand.USAGE, CompileCommand::run));
         COMMANDS.put("inspect", new Command(InspectCommand.USAGE, InspectCommand::run));
         COMMANDS.put("predict", new Command(PredictCommand.USAGE, PredictCommand::run));
         COMMANDS.put("produce", new Command(ProduceCommand.USAGE, ProduceCommand::run));

@@ -27,20 +27,24 @@ import java.util.Set;
 
 /** {@code predict MODEL --input FILE}: runs every sample of a JSON-lines file through the model in the sandbox. */
 final class PredictCommand {
-    static final String USAGE = "predict MODEL --input FILE [--batch N] [--limit N] [--summary] [--timeout-ms N]\n"
+    static final String USAGE = "predict MODEL --input FILE [--batch N] [--limit N] [--summary] [--outputs | --json]\n"
+            + "        [--timeout-ms N]\n"
             + "    Run the samples of a JSON-lines file (.jsonl or .jsonl.gz, or sample:NAME for a bundled test set)\n"
-            + "    and print outputs, top-1 labels and, where samples carry a label, the accuracy.";
+            + "    and print outputs, top-1 labels and, where samples carry a label, the accuracy. MODEL may be an ONNX\n"
+            + "    file (compiled on load). --outputs prints every output tensor of every sample, a classifier's\n"
+            + "    too; --json prints one JSON line per sample {id, outputs: {name: [...]}} to compare with a framework.";
 
     private PredictCommand() {}
 
     static int run(String[] argv, PrintStream out) throws IOException {
         Args args = Args.parse(argv, 1, Set.of("input", "batch", "limit", "timeout-ms", "memory-mib"),
-                Set.of("summary"));
+                Set.of("summary", "outputs", "json"));
         if (args.positional().size() != 1) {
             throw new Args.UsageException("predict takes exactly one MODEL");
         }
         String input = Locations.dataset(args.require("input"));
         boolean summary = args.flag("summary");
+        Mode mode = args.flag("json") ? Mode.JSON : args.flag("outputs") ? Mode.OUTPUTS : Mode.DEFAULT;
         SandboxLimits limits = SandboxLimits.defaults()
                 .withCallTimeout(Duration.ofMillis(args.intValue("timeout-ms", 10_000)))
                 .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20);
@@ -68,11 +72,14 @@ final class PredictCommand {
                     continue;
                 }
                 if (batch.size() == batchSize) {
-                    flush(instance, meta, batch, counts, out, summary);
+                    flush(instance, meta, batch, counts, out, summary, mode);
                 }
             }
-            flush(instance, meta, batch, counts, out, summary);
+            flush(instance, meta, batch, counts, out, summary, mode);
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (mode == Mode.JSON) {
+                out = System.err; // stdout stays pure JSON lines
+            }
             out.printf(Locale.ROOT, "model %s (sha256 %s): %d samples, %d predicted, %d rejected, %d failed, "
                     + "%.0f samples/s (batch %d)%n", meta.id(), model.sha256().substring(0, 12), counts.seen,
                     counts.predicted, counts.rejected, counts.failed, counts.predicted / seconds, batchSize);
@@ -84,8 +91,11 @@ final class PredictCommand {
         }
     }
 
+    /** What each predicted sample prints. */
+    private enum Mode { DEFAULT, OUTPUTS, JSON }
+
     private static void flush(ModelInstance instance, ModelMetadata meta, List<Sample> batch, Counts counts,
-            PrintStream out, boolean summary) {
+            PrintStream out, boolean summary, Mode mode) {
         if (batch.isEmpty()) {
             return;
         }
@@ -113,18 +123,42 @@ final class PredictCommand {
                     counts.correct += ok ? 1 : 0;
                     line.append(ok ? "  correct" : "  WRONG, true " + meta.label(s.label().getAsInt()));
                 }
-            } else {
+            }
+            if (meta.kind() != ModelKind.CLASSIFIER || mode == Mode.OUTPUTS) {
                 for (int o = 0; o < outputs.size(); o++) {
                     line.append("  ").append(meta.outputs().get(o).name()).append('=')
                             .append(Arrays.toString(outputs.get(o).sample(i).toDoubles()));
                 }
             }
-            if (!summary) {
+            if (mode == Mode.JSON) {
+                out.println(json(s, meta, outputs, i));
+            } else if (!summary) {
                 out.println(line);
             }
         }
         batch.clear();
     }
+
+    private static String json(Sample s, ModelMetadata meta, List<Tensor> outputs, int i) {
+        StringBuilder sb = new StringBuilder("{\"id\":");
+        sb.append(JSON_STRING.apply(s.id())).append(",\"outputs\":{");
+        for (int o = 0; o < outputs.size(); o++) {
+            sb.append(o > 0 ? "," : "").append(JSON_STRING.apply(meta.outputs().get(o).name())).append(":")
+                    .append(Arrays.toString(outputs.get(o).sample(i).toDoubles()).replace(" ", ""));
+        }
+        return sb.append("}}").toString();
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static final java.util.function.Function<String, String> JSON_STRING = v -> {
+        try {
+            return MAPPER.writeValueAsString(v);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    };
 
     private static final class Counts {
         int seen;

@@ -46,6 +46,49 @@ class MainTest {
     }
 
     @Test
+    void compileWritesAModuleThatInspectAndPredictServe(@TempDir Path dir) throws Exception {
+        Path onnx = Path.of("..", "samples", "models", "fashion-lenet5", "model.onnx");
+        Path labels = dir.resolve("labels.txt");
+        java.nio.file.Files.writeString(labels, "t-shirt\ntrouser\npullover\ndress\ncoat\nsandal\nshirt\nsneaker\n"
+                + "bag\nankle boot\n");
+        Path wasm = dir.resolve("lenet.wasm");
+        assertThat(run("compile", onnx.toString(), "-o", wasm.toString(), "--name", "lenet", "--version", "7",
+                "--labels", labels.toString(), "--max-batch", "32")).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("graph ", "plan ", "wrote " + wasm, "lenet:7");
+        out.reset();
+        assertThat(run("inspect", wasm.toString())).isZero();
+        assertThat(out.toString()).contains("name:        lenet", "max batch:   32", "input:       image u8 28x28",
+                "labels:      t-shirt, trouser", "verdict:     OK");
+        out.reset();
+        assertThat(run("predict", wasm.toString(), "--input", "sample:fashion-lenet5", "--summary")).isZero();
+        assertThat(out.toString()).contains("2000 predicted", "accuracy: 1807 / 2000 = 0.9035");
+    }
+
+    @Test
+    void predictTakesAnOnnxFileAndPrintsRawOutputs() throws Exception {
+        Path onnx = Path.of("..", "samples", "models", "digits-mlp", "model.onnx");
+        assertThat(run("predict", onnx.toString(), "--input", "sample:digits-mlp", "--limit", "2", "--json")).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("{\"id\":\"").contains("\"outputs\":{\"logits\":[");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.get(1)).get("outputs")
+                .get("logits").size()).isEqualTo(10);
+        assertThat(out.toString()).doesNotContain("predicted"); // the summary goes to stderr: stdout is JSON lines
+    }
+
+    @Test
+    void compileRefusesAnUnsupportedModelWithExitCode2AndBadFlagsWith64(@TempDir Path dir) throws Exception {
+        Path garbage = dir.resolve("x.onnx");
+        java.nio.file.Files.write(garbage, new byte[] {1, 2, 3});
+        assertThat(run("compile", garbage.toString(), "-o", dir.resolve("x.wasm").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("not an ONNX model");
+        Path onnx = Path.of("..", "samples", "models", "digits-mlp", "model.onnx");
+        assertThat(run("compile", onnx.toString(), "-o", dir.resolve("y.wasm").toString(), "--max-batch", "lots"))
+                .isEqualTo(64);
+        assertThat(err.toString()).contains("--max-batch needs a number, got 'lots'");
+    }
+
+    @Test
     void usageErrorsExitWith64() throws Exception {
         assertThat(run("predict", "sample:digits-mlp")).isEqualTo(64);
         assertThat(err.toString()).contains("missing required option --input", "usage:");
@@ -53,7 +96,7 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "run", "inspect", "predict", "produce", "consume", "publish", "models"})
+    @ValueSource(strings = {"demo", "run", "compile", "inspect", "predict", "produce", "consume", "publish", "models"})
     void everyCommandTakesHelp(String command) throws Exception {
         assertThat(run(command, "--help")).as(err.toString()).isZero();
         assertThat(out.toString()).startsWith("usage: java -jar wasm-inference-jobs.jar ").contains(command);
