@@ -42,7 +42,7 @@ final class InspectCommand {
         out.println("sha256:      " + WasmModel.sha256(bytes));
         ModuleValidator.ValidatedModule v;
         try {
-            v = ModuleValidator.validate(bytes, limits.memoryLimitPages());
+            v = ModuleValidator.validate(bytes, limits.memoryLimitPages(), limits.moduleLimits());
         } catch (WasmInferenceException e) {
             out.println("verdict:     REFUSED before running (" + e.kind() + ") - " + e.getMessage());
             return 2;

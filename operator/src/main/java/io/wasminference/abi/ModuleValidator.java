@@ -5,9 +5,9 @@ import io.wasminference.errors.ModelRefusedException;
 import java.util.List;
 
 /**
- * Checks a module against ABI v1 and the sandbox's memory cap before it is compiled or instantiated
- * (docs/abi.md §1): metadata present and valid, no imports but one memory, a bounded memory, the two entry points
- * with the right signatures.
+ * Checks a module against ABI v1, the sandbox's memory cap and the {@link ModuleLimits} before it is compiled or
+ * instantiated (docs/abi.md §1): metadata present and valid, no imports but one memory, a bounded memory, at most
+ * one small bounded funcref table, the two entry points with the right signatures.
  */
 public final class ModuleValidator {
 
@@ -16,15 +16,22 @@ public final class ModuleValidator {
     /** A module that passed the static checks. */
     public record ValidatedModule(WasmBinary binary, ModelMetadata metadata, MemoryPlan memory) {}
 
+    /** {@link #validate(byte[], long, ModuleLimits)} with {@link ModuleLimits#defaults()}. */
+    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages) {
+        return validate(bytes, maxMemoryPages, ModuleLimits.defaults());
+    }
+
     /**
      * @param bytes the .wasm file
      * @param maxMemoryPages the sandbox's cap on linear memory, in 64 KiB pages
+     * @param limits what else the module may declare
      * @throws ModelRefusedException saying what is wrong and how to fix it
      */
-    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages) {
+    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages, ModuleLimits limits) {
         WasmBinary binary = WasmBinary.parse(bytes);
         ModelMetadata metadata = metadata(binary);
         MemoryPlan memory = memoryPlan(binary, maxMemoryPages);
+        checkTables(binary, limits);
         for (TensorSpec t : concat(metadata.inputs(), metadata.outputs())) {
             long batchBytes = t.sampleBytes() * metadata.maxBatch();
             if (t.sampleBytes() > Integer.MAX_VALUE || batchBytes > memory.maxBytes()) {
@@ -123,6 +130,42 @@ public final class ModuleValidator {
             throw new ModelRefusedException("the module has no memory; it must import env.memory or export 'memory'");
         }
         return plan;
+    }
+
+    /**
+     * Tables are native memory the memory cap does not cover and wasmtime-java has no limiter for: Wasmtime
+     * allocates a table's minimum at instantiation and {@code table.grow} up to its declared maximum (a grow of
+     * 2^32-1 entries aborted the JVM). So a table needs a small declared maximum. ABI v1 has no reference types,
+     * which leaves at most one table, of funcref, that only element segments fill (indirect calls).
+     */
+    private static void checkTables(WasmBinary binary, ModuleLimits limits) {
+        List<WasmBinary.Table> tables = binary.definedTables();
+        if (tables.size() > 1) {
+            throw new ModelRefusedException("the module defines " + tables.size() + " tables; ABI v1 allows at most "
+                    + "one (a funcref table for indirect calls): several tables need the reference-types feature, "
+                    + "which the sandbox does not enable (docs/abi.md §6)");
+        }
+        for (WasmBinary.Table t : tables) {
+            if (!t.elementType().equals("funcref")) {
+                throw new ModelRefusedException("the module's table holds " + t.elementType() + "; ABI v1 allows "
+                        + "only a funcref table (indirect calls): " + t.elementType() + " needs the reference-types "
+                        + "feature, which the sandbox does not enable (docs/abi.md §6)");
+            }
+            String fix = " Declare a maximum of at most " + limits.maxTableElements() + " elements (wasm-ld does "
+                    + "unless linked with --growable-table; in WAT: (table N N funcref)), or raise the table "
+                    + "limit (ModuleLimits.maxTableElements).";
+            if (t.limits().max().isEmpty()) {
+                throw new ModelRefusedException("the module's table (funcref, " + t.limits().min() + " elements) "
+                        + "declares no maximum. Tables are native memory outside the memory cap, so the sandbox "
+                        + "needs a declared bound." + fix);
+            }
+            long max = t.limits().max().getAsLong();
+            if (max > limits.maxTableElements() || t.limits().min() > limits.maxTableElements()) {
+                throw new ModelRefusedException("the module's table (funcref) declares " + t.limits().min()
+                        + ".." + max + " elements, above the sandbox's limit of " + limits.maxTableElements()
+                        + " (8 bytes each, outside the memory cap)." + fix);
+            }
+        }
     }
 
     private static void checkMemoryKind(WasmBinary.Limits limits, String what) {

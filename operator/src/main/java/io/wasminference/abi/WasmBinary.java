@@ -18,6 +18,7 @@ import java.util.OptionalLong;
  * @param imports every import, in order
  * @param exports every export, in order
  * @param definedMemories memories the module defines itself (not imported)
+ * @param definedTables tables the module defines itself (not imported)
  * @param hasStartFunction whether a start section is present
  * @param customSections payloads of custom sections by name (a name may occur several times)
  */
@@ -25,6 +26,7 @@ public record WasmBinary(
         List<Import> imports,
         List<Export> exports,
         List<Limits> definedMemories,
+        List<Table> definedTables,
         boolean hasStartFunction,
         Map<String, List<byte[]>> customSections) {
 
@@ -40,6 +42,9 @@ public record WasmBinary(
 
     /** Memory (or table) limits, in pages for a memory. */
     public record Limits(long min, OptionalLong max, boolean shared, boolean is64) {}
+
+    /** A table: its element type by its wasm name ({@code funcref}, {@code externref}) and its limits in elements. */
+    public record Table(String elementType, Limits limits) {}
 
     /** A function signature, value types by their wasm names ({@code i32}, {@code f64}, {@code v128}, ...). */
     public record FuncType(List<String> params, List<String> results) {
@@ -149,6 +154,7 @@ public record WasmBinary(
             List<Import> imports = new ArrayList<>();
             List<Integer> functionTypeIndexes = new ArrayList<>();
             List<Limits> memories = new ArrayList<>();
+            List<Table> tables = new ArrayList<>();
             List<int[]> rawExports = new ArrayList<>();
             List<String> exportNames = new ArrayList<>();
             Map<String, List<byte[]>> custom = new HashMap<>();
@@ -185,6 +191,12 @@ public record WasmBinary(
                             functionTypeIndexes.add(u32());
                         }
                     }
+                    case 4 -> {
+                        int n = count("tables");
+                        for (int i = 0; i < n; i++) {
+                            tables.add(new Table(refType(), limits()));
+                        }
+                    }
                     case 5 -> {
                         int n = count("memories");
                         for (int i = 0; i < n; i++) {
@@ -201,8 +213,8 @@ public record WasmBinary(
                         }
                     }
                     case 8 -> start = true;
-                    case 4, 6, 9, 10, 11, 12 -> {
-                        // tables, globals, elements, code, data, data count: compiled and validated by Wasmtime
+                    case 6, 9, 10, 11, 12 -> {
+                        // globals, elements, code, data, data count: compiled and validated by Wasmtime
                     }
                     default -> throw malformed("unknown section id " + id + " at offset " + (pos - 1));
                 }
@@ -236,7 +248,8 @@ public record WasmBinary(
                 exports.add(new Export(exportNames.get(i), kind, index, type));
             }
             custom.replaceAll((k, v) -> List.copyOf(v));
-            return new WasmBinary(List.copyOf(imports), List.copyOf(exports), List.copyOf(memories), start,
+            return new WasmBinary(List.copyOf(imports), List.copyOf(exports), List.copyOf(memories),
+                    List.copyOf(tables), start,
                     Map.copyOf(custom));
         }
 
@@ -253,7 +266,7 @@ public record WasmBinary(
                     yield new Import(module, field, ExternKind.FUNC, null, types.get(typeIndex));
                 }
                 case 0x01 -> {
-                    u8(); // reference type
+                    refType();
                     limits();
                     yield new Import(module, field, ExternKind.TABLE, null, null);
                 }
@@ -294,6 +307,16 @@ public record WasmBinary(
                 });
             }
             return out;
+        }
+
+        private String refType() {
+            int t = u8();
+            return switch (t) {
+                case 0x70 -> "funcref";
+                case 0x6F -> "externref";
+                default -> throw malformed("unknown table element type 0x" + Integer.toHexString(t)
+                        + " at offset " + (pos - 1));
+            };
         }
 
         private Limits limits() {

@@ -56,8 +56,12 @@ final class CompiledModule {
                 engine.release();
                 throw new ModelRefusedException("Wasmtime refused to compile model "
                         + modelId + ": " + e.getMessage()
-                        + ". The module is invalid WebAssembly or uses a feature wasmtime 7 does not enable "
-                        + "(relaxed SIMD, threads, memory64).", e);
+                        + ". The module is invalid WebAssembly or uses a feature outside the accepted set "
+                        + "(docs/abi.md §6: WebAssembly 1.0 with SIMD128, bulk memory, multi-value, sign extension, "
+                        + "non-trapping float-to-int; not reference types, threads, tail calls, relaxed SIMD). "
+                        + "clang 19+ and Rust 1.82+ enable reference types by default, which changes how "
+                        + "call_indirect is encoded: build with -mno-reference-types (clang) or for wasm32v1-none "
+                        + "(Rust).", e);
             }
             LOG.info("Compiled model {} (sha256 {}, {} bytes) in {} ms", modelId,
                     sha256.substring(0, 12), bytes.length, (System.nanoTime() - start) / 1_000_000);

@@ -1,5 +1,6 @@
 package io.wasminference.runtime;
 
+import io.wasminference.abi.ModuleLimits;
 import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.ModelOutOfMemoryException;
 import io.wasminference.errors.ModelProtocolException;
@@ -157,6 +158,70 @@ class HostileModuleTest {
             assertThat(instance.run(List.of(Tensor.ofFloats(new int[] {1, 4}, 5, 6, 7, 8))).get(0).toFloats())
                     .containsExactly(5, 6, 7, 8);
             assertThat(instance.restarts()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Tables are native memory outside the memory cap and wasmtime-java has no store limiter: before the fix
+     * {@code table_grow_run} took +520 MB RSS per call under a 1 MiB memory cap and {@code table_grow_start} aborted
+     * the JVM during instantiation. Each is refused from its binary, before anything is compiled.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "table_grow_run   | the module's table holds externref",
+        "table_grow_start | the module's table holds externref",
+        "table_unbounded  | the module's table (funcref, 1 elements) declares no maximum",
+        "table_huge       | declares 5000000..5000000 elements, above the sandbox's limit of 65536",
+        "table_two        | the module defines 2 tables; ABI v1 allows at most one",
+    })
+    void tablesWithoutASmallDeclaredMaximumAreRefusedBeforeCompiling(String fixture, String message) {
+        int compiledBefore = CompiledModule.cachedCount();
+        assertThatThrownBy(() -> WasmModel.load(Fixtures.wasm(fixture), TIGHT))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining(message);
+        assertThat(CompiledModule.cachedCount()).isEqualTo(compiledBefore);
+    }
+
+    @Test
+    void theTableLimitIsASetting() {
+        SandboxLimits none = TIGHT.withModuleLimits(ModuleLimits.defaults().withMaxTableElements(0));
+        assertThatThrownBy(() -> WasmModel.load(Fixtures.wasm("indirect_call"), none))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("above the sandbox's limit of 0");
+        SandboxLimits large = TIGHT.withModuleLimits(ModuleLimits.defaults().withMaxTableElements(5_000_000));
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("table_huge"), large);
+                ModelInstance instance = model.newInstance()) {
+            assertThat(instance.run(List.of(ONE_SAMPLE)).get(0).toFloats()).containsExactly(1, 2, 3, 4);
+        }
+    }
+
+    /** Features the engine does not enable are refused when the module is loaded, never at run time. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "table_grow_bounded   | Wasmtime refused to compile",
+        "feature_threads      | Wasmtime refused to compile",
+        "feature_tail_call    | Wasmtime refused to compile",
+        "feature_relaxed_simd | Wasmtime refused to compile",
+        "feature_multi_memory | more than one memory",
+        "feature_memory64     | is a 64-bit memory",
+    })
+    void featuresOutsideTheAcceptedSetAreRefusedAtLoad(String fixture, String message) {
+        assertThatThrownBy(() -> WasmModel.load(Fixtures.wasm(fixture), TIGHT))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining(message);
+    }
+
+    /** The accepted set (docs/abi.md §6): SIMD128, bulk memory, multi-value, sign extension, saturating
+     * float-to-int, mutable globals, and WebAssembly 1.0 indirect calls through a bounded funcref table. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"features_accepted", "indirect_call"})
+    void acceptedFeaturesRun(String fixture) {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm(fixture), TIGHT);
+                ModelInstance instance = model.newInstance()) {
+            Tensor two = Tensor.ofFloats(new int[] {2, 4}, 1, 2, 3, 4, -5, 6.5f, Float.NaN, 8);
+            assertThat(instance.run(List.of(two)).get(0).toFloats())
+                    .containsExactly(1, 2, 3, 4, -5, 6.5f, Float.NaN, 8);
+            assertThat(instance.run(List.of(ONE_SAMPLE)).get(0).toFloats()).containsExactly(1, 2, 3, 4);
         }
     }
 
