@@ -28,10 +28,16 @@ public final class ModuleValidator {
      * @throws ModelRefusedException saying what is wrong and how to fix it
      */
     public static ValidatedModule validate(byte[] bytes, long maxMemoryPages, ModuleLimits limits) {
+        if (bytes.length > limits.maxModuleBytes()) {
+            throw new ModelRefusedException("the module is " + bytes.length + " bytes, above the sandbox's limit of "
+                    + limits.maxModuleBytes() + " bytes (ModuleLimits.maxModuleBytes)");
+        }
         WasmBinary binary = WasmBinary.parse(bytes);
         ModelMetadata metadata = metadata(binary);
+        checkFootprint(binary.footprint(), limits);
         MemoryPlan memory = memoryPlan(binary, maxMemoryPages);
         checkTables(binary, limits);
+        checkDataSegments(binary.footprint(), memory);
         for (TensorSpec t : concat(metadata.inputs(), metadata.outputs())) {
             long batchBytes = t.sampleBytes() * metadata.maxBatch();
             if (t.sampleBytes() > Integer.MAX_VALUE || batchBytes > memory.maxBytes()) {
@@ -130,6 +136,51 @@ public final class ModuleValidator {
             throw new ModelRefusedException("the module has no memory; it must import env.memory or export 'memory'");
         }
         return plan;
+    }
+
+    /**
+     * Cranelift's time and memory grow with the code, and Wasmtime has no compile deadline: bound the code before
+     * compiling it. Globals live in every instance, outside the memory cap.
+     */
+    private static void checkFootprint(WasmBinary.Footprint f, ModuleLimits limits) {
+        String raise = " Split the model or raise the limit (ModuleLimits.";
+        if (f.codeBytes() > limits.maxCodeBytes()) {
+            throw new ModelRefusedException("the module's code section is " + f.codeBytes() + " bytes, above the "
+                    + "sandbox's limit of " + limits.maxCodeBytes() + " bytes: compiling it could take minutes."
+                    + raise + "maxCodeBytes); keep weights in data segments, not in code.");
+        }
+        if (f.largestFunctionBytes() > limits.maxFunctionBytes()) {
+            throw new ModelRefusedException("the module has a function body of " + f.largestFunctionBytes()
+                    + " bytes, above the sandbox's limit of " + limits.maxFunctionBytes() + " bytes per function: "
+                    + "Cranelift's time and memory grow with it (a 5 MB function took 27-63 s and +900 MiB here)." + raise
+                    + "maxFunctionBytes); loops instead of fully unrolled code keep functions small.");
+        }
+        if (f.definedFunctions() > limits.maxFunctions()) {
+            throw new ModelRefusedException("the module defines " + f.definedFunctions() + " functions, above the "
+                    + "sandbox's limit of " + limits.maxFunctions() + "." + raise + "maxFunctions).");
+        }
+        if (f.definedGlobals() > limits.maxGlobals()) {
+            throw new ModelRefusedException("the module defines " + f.definedGlobals() + " globals, above the "
+                    + "sandbox's limit of " + limits.maxGlobals() + " (every instance keeps them outside the memory "
+                    + "cap)." + raise + "maxGlobals).");
+        }
+    }
+
+    /**
+     * Active data segments are copied into the memory at instantiation, which traps if one does not fit the
+     * initial size; say so from the binary instead, before anything runs. (A module's data cannot take more than
+     * the memory cap: the initial size is within it.)
+     */
+    private static void checkDataSegments(WasmBinary.Footprint f, MemoryPlan memory) {
+        long initialBytes = memory.minPages() * MemoryPlan.PAGE_BYTES;
+        for (WasmBinary.DataSegment d : f.dataSegments()) {
+            if (d.active() && d.offset() >= 0 && d.offset() + d.length() > initialBytes) {
+                throw new ModelRefusedException("data segment " + d.index() + " (" + d.length() + " bytes at offset "
+                        + d.offset() + ") ends at byte " + (d.offset() + d.length()) + ", beyond the memory's "
+                        + "initial size of " + initialBytes + " bytes (" + memory.minPages() + " pages): "
+                        + "instantiation would fail. Declare a larger initial memory (clang: -Wl,--initial-memory=N).");
+            }
+        }
     }
 
     /**
