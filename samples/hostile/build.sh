@@ -8,7 +8,8 @@
 #
 # Every <name>.wat is compiled with wat2wasm (wabt's default features, plus the flags named on a first line
 # ';; wat2wasm-flags: ...' for the fixtures of features the sandbox refuses), checked with wasm-validate, and gets <name>.meta.txt attached as the 'wasm-inference.v1' custom section when that
-# file exists. Two fixtures are not WAT and are made here: truncated.wasm (first half of identity.wasm) and
+# file exists. Three fixtures are not WAT and are made here: truncated.wasm (first half of identity.wasm),
+# bad_custom_name.wasm (identity.wasm after a custom section whose name runs past the section's end) and
 # random_bytes.wasm (4096 bytes of SHA-256 in counter mode). The output is byte-identical on every run.
 set -euo pipefail
 export LC_ALL=C
@@ -60,6 +61,15 @@ done
 size=$(wc -c < "$OUT/identity.wasm")
 head -c $((size / 2)) "$OUT/identity.wasm" > "$OUT/truncated.wasm"
 names+=(truncated)
+
+# bad_custom_name: identity.wasm with a custom section first whose 1-byte payload is a name length of 5, so
+# the name runs past the end of its section (into the next one) but not past the end of the file.
+python3 - "$OUT/identity.wasm" "$OUT/bad_custom_name.wasm" <<'EOF'
+import sys
+wasm = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(wasm[:8] + bytes([0x00, 0x01, 0x05]) + wasm[8:])
+EOF
+names+=(bad_custom_name)
 
 python3 - "$OUT/random_bytes.wasm" <<'EOF'
 import hashlib, sys

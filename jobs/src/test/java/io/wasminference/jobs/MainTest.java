@@ -34,6 +34,14 @@ class MainTest {
     }
 
     @Test
+    void inspectRefusesAMalformedCustomSectionWithoutAStackTrace() throws Exception {
+        Path wasm = Path.of("..", "operator", "src", "test", "resources", "wasm", "bad_custom_name.wasm");
+        assertThat(run("inspect", wasm.toString())).isEqualTo(2);
+        assertThat(out.toString()).contains("REFUSED before running (REFUSED) - not a valid WebAssembly module: "
+                + "a name of 5 bytes at offset 11 runs past the end of its section");
+    }
+
+    @Test
     void predictReportsTheAccuracyOfABundledTestSet() throws Exception {
         assertThat(run("predict", "sample:digits-mlp", "--input", "sample:digits-mlp", "--summary")).isZero();
         assertThat(out.toString()).contains("360 samples, 360 predicted, 0 rejected, 0 failed",

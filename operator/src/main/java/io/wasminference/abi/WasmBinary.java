@@ -154,6 +154,8 @@ public record WasmBinary(
     private static final class Reader {
         private final byte[] b;
         private int pos;
+        // End of the section being read (the file's end between sections): no read may pass it.
+        private int limit;
 
         Reader(byte[] bytes) {
             this.b = bytes;
@@ -171,6 +173,7 @@ public record WasmBinary(
                 }
             }
             pos = 8;
+            limit = b.length;
             List<FuncType> types = new ArrayList<>();
             List<Import> imports = new ArrayList<>();
             List<Integer> functionTypeIndexes = new ArrayList<>();
@@ -193,6 +196,7 @@ public record WasmBinary(
                     throw malformed("section " + id + " at offset " + pos + " claims " + size
                             + " bytes but the file ends at " + b.length + " (truncated?)");
                 }
+                limit = end;
                 switch (id) {
                     case 0 -> {
                         String name = name();
@@ -265,6 +269,7 @@ public record WasmBinary(
                     default -> throw malformed("unknown section id " + id + " at offset " + (pos - 1));
                 }
                 pos = end;
+                limit = b.length;
             }
             List<FuncType> importedFuncTypes = imports.stream()
                     .filter(i -> i.kind() == ExternKind.FUNC)
@@ -429,8 +434,9 @@ public record WasmBinary(
 
         private String name() {
             int len = u32();
-            if (len < 0 || pos + len > b.length) {
-                throw malformed("a name at offset " + pos + " runs past the end of the file (truncated?)");
+            if (len < 0 || len > limit - pos) {
+                throw malformed("a name of " + Integer.toUnsignedString(len) + " bytes at offset " + pos
+                        + " runs past the end of its " + (limit == b.length ? "file (truncated?)" : "section"));
             }
             String s = new String(b, pos, len, StandardCharsets.UTF_8);
             pos += len;
@@ -440,16 +446,17 @@ public record WasmBinary(
         /** A vector length: every element takes at least one byte, so it cannot exceed what is left. */
         private int count(String what) {
             int n = u32();
-            if (n < 0 || n > b.length - pos) {
+            if (n < 0 || n > limit - pos) {
                 throw malformed("a vector of " + Integer.toUnsignedString(n) + " " + what + " at offset " + pos
-                        + " cannot fit in the " + (b.length - pos) + " bytes left");
+                        + " cannot fit in the " + (limit - pos) + " bytes left in its section");
             }
             return n;
         }
 
         private int u8() {
-            if (pos >= b.length) {
-                throw malformed("unexpected end of file at offset " + pos + " (truncated?)");
+            if (pos >= limit) {
+                throw malformed(limit == b.length ? "unexpected end of file at offset " + pos + " (truncated?)"
+                        : "a section's content runs past its end at offset " + pos);
             }
             return b[pos++] & 0xFF;
         }

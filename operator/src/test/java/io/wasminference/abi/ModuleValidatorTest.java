@@ -40,6 +40,7 @@ class ModuleValidatorTest {
         "exported_memory_unbounded | declares no maximum",
         "huge_memory               | needs at least 20000 pages",
         "truncated                 | not a valid WebAssembly module",
+        "bad_custom_name           | a name of 5 bytes at offset 11 runs past the end of its section",
         "data_beyond_memory        | data segment 3 (16 bytes at offset 65530) ends at byte 65546, beyond the memory's initial size of 65536 bytes (1 pages)",
         "random_bytes              | not a valid WebAssembly module",
     })
