@@ -106,4 +106,20 @@ class MetadataParserTest {
         assertThatThrownBy(() -> MetadataParser.parse(new byte[] {'a', 'b', 'i', ':', (byte) 0xC3, (byte) 0x28}))
                 .hasMessageContaining("not valid UTF-8");
     }
+
+    /** The record serializers store the rank in a byte, the binary format caps it at 8: so does the metadata. */
+    @Test
+    void capsTheRankAtEight() {
+        String rank8 = VALID.replace("input: mask f32 1x28x28", "input: mask f32 1x1x1x1x1x1x28x28");
+        assertThat(MetadataParser.parse(rank8).inputs().get(1).shape().rank()).isEqualTo(8);
+        String rank9 = VALID.replace("input: mask f32 1x28x28", "input: mask f32 1x1x1x1x1x1x1x28x28");
+        assertThatThrownBy(() -> MetadataParser.parse(rank9))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("line 8: input 'mask': shape 1x1x1x1x1x1x1x28x28 has 9 dimensions; "
+                        + "ABI v1 allows at most 8");
+        String rank128 = VALID.replace("input: mask f32 1x28x28", "input: mask f32 " + "1x".repeat(127) + "1");
+        assertThatThrownBy(() -> MetadataParser.parse(rank128))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("has 128 dimensions");
+    }
 }
