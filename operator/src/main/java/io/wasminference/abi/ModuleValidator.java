@@ -102,11 +102,12 @@ public final class ModuleValidator {
             checkMemoryKind(limits, "imported memory env.memory");
             if (limits.min() > capPages) {
                 throw new ModelRefusedException("the module needs at least " + limits.min() + " pages ("
-                        + mib(limits.min()) + ") of memory, above the sandbox's cap of " + capPages + " pages ("
-                        + mib(capPages) + "). Raise the memory limit or shrink the model.");
+                        + bytesOf(limits.min()) + ") of memory, above the sandbox's cap of " + capPages + " pages ("
+                        + bytesOf(capPages) + "). Raise the memory limit or shrink the model.");
             }
-            long max = limits.max().isPresent() ? Math.min(limits.max().getAsLong(), capPages) : capPages;
-            plan = new MemoryPlan(true, limits.min(), max);
+            boolean cappedBySandbox = limits.max().isEmpty() || limits.max().getAsLong() >= capPages;
+            long max = cappedBySandbox ? capPages : limits.max().getAsLong();
+            plan = new MemoryPlan(true, limits.min(), max, cappedBySandbox);
         }
         List<WasmBinary.Limits> defined = binary.definedMemories();
         if (defined.size() + (plan != null ? 1 : 0) > 1) {
@@ -122,15 +123,15 @@ public final class ModuleValidator {
             if (limits.max().isEmpty()) {
                 throw new ModelRefusedException("the module's own memory declares no maximum, so the sandbox cannot "
                         + "cap it. Import the memory instead (clang: -Wl,--import-memory) or declare a maximum "
-                        + "(clang: -Wl,--max-memory=N) of at most " + capPages + " pages (" + mib(capPages) + ").");
+                        + "(clang: -Wl,--max-memory=N) of at most " + capPages + " pages (" + bytesOf(capPages) + ").");
             }
             if (limits.max().getAsLong() > capPages || limits.min() > capPages) {
                 throw new ModelRefusedException("the module's memory declares a maximum of "
-                        + limits.max().getAsLong() + " pages (" + mib(limits.max().getAsLong())
-                        + "), above the sandbox's cap of " + capPages + " pages (" + mib(capPages)
+                        + limits.max().getAsLong() + " pages (" + bytesOf(limits.max().getAsLong())
+                        + "), above the sandbox's cap of " + capPages + " pages (" + bytesOf(capPages)
                         + "). Raise the memory limit, or import the memory (-Wl,--import-memory) so the host caps it.");
             }
-            plan = new MemoryPlan(false, limits.min(), limits.max().getAsLong());
+            plan = new MemoryPlan(false, limits.min(), limits.max().getAsLong(), false);
         }
         if (plan == null) {
             throw new ModelRefusedException("the module has no memory; it must import env.memory or export 'memory'");
@@ -244,7 +245,7 @@ public final class ModuleValidator {
         return e.kind() == WasmBinary.ExternKind.FUNC ? "function " + e.funcType() : e.kind().name().toLowerCase();
     }
 
-    private static String mib(long pages) {
-        return (pages * MemoryPlan.PAGE_BYTES >> 20) + " MiB";
+    private static String bytesOf(long pages) {
+        return MemoryPlan.describeBytes(pages * MemoryPlan.PAGE_BYTES);
     }
 }

@@ -236,13 +236,21 @@ final class Sandbox implements AutoCloseable {
                     e);
         }
         MemoryPlan plan = validated.memory();
-        boolean atCap = memory != null && !closed && memory.size(store) >= plan.maxPages();
-        if (atCap) {
+        long pages = memory != null && !closed ? memory.size(store) : -1;
+        // Out of memory only when the module grew its memory up to the sandbox's cap: at a maximum the module
+        // declared itself (a fixed-size memory, say) a trap is the module's own, and raising the limit would not help.
+        boolean grewToMax = pages >= plan.maxPages() && pages > plan.minPages();
+        if (grewToMax && plan.cappedBySandbox()) {
             return new ModelOutOfMemoryException("model " + model + " trapped (" + (trap != null ? trap : e.getMessage())
-                    + ") during " + during + " with its memory at the sandbox's cap of " + plan.maxPages()
-                    + " pages (" + (plan.maxBytes() >> 20) + " MiB). The instance is replaced. Raise the memory "
+                    + ") during " + during + " with its memory at the sandbox's cap of "
+                    + MemoryPlan.describePages(plan.maxPages()) + ". The instance is replaced. Raise the memory "
                     + "limit if the model legitimately needs more, or lower the batch size.", e);
         }
+        String memoryNote = grewToMax
+                ? " Its memory had grown to the module's own declared maximum of "
+                        + MemoryPlan.describePages(plan.maxPages()) + ", where memory.grow fails: if it ran out of "
+                        + "memory, declare a larger maximum (within the sandbox's cap)."
+                : "";
         if (trap == Trap.STACK_OVERFLOW) {
             return new ModelTrapException(trap.name(), "model " + model + " overflowed the wasm stack ("
                     + (limits.maxWasmStackBytes() >> 10) + " KiB) during " + during
@@ -250,7 +258,7 @@ final class Sandbox implements AutoCloseable {
         }
         String code = trap != null ? trap.name() : "UNKNOWN";
         return new ModelTrapException(code, "model " + model + " trapped during " + during + ": "
-                + (trap != null ? trap : e.getMessage()) + ". The instance is replaced.", e);
+                + (trap != null ? trap : e.getMessage()) + ". The instance is replaced." + memoryNote, e);
     }
 
     private static ModelRefusedException refused(ModelMetadata meta, String detail) {

@@ -94,6 +94,24 @@ class HostileModuleTest {
         }
     }
 
+    /** A memory that never grew is not out of memory, whatever its maximum (it used to say OUT_OF_MEMORY). */
+    @Test
+    void aTrapWithAFixedSizeMemoryIsATrapNotOutOfMemory() {
+        ModelTrapException e = runExpecting("fixed_memory_trap", ModelTrapException.class);
+        assertThat(e.kind()).isEqualTo(ErrorKind.TRAP);
+        assertThat(e.trapCode()).isEqualTo("UNREACHABLE_CODE_REACHED");
+        assertThat(e).hasMessageNotContaining("cap");
+    }
+
+    /** The module's own maximum is named as such, never as the sandbox's cap. */
+    @Test
+    void aTrapAtTheModulesOwnMaximumNamesThatMaximum() {
+        ModelTrapException e = runExpecting("grow_own_max", ModelTrapException.class);
+        assertThat(e.kind()).isEqualTo(ErrorKind.TRAP);
+        assertThat(e).hasMessageContaining("the module's own declared maximum of 2 pages (128 KiB)")
+                .hasMessageNotContaining("sandbox's cap of 2");
+    }
+
     @Test
     void outOfBoundsAccessTraps() {
         ModelTrapException e = runExpecting("oob_access", ModelTrapException.class);
