@@ -17,6 +17,7 @@ import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.ModelOutOfMemoryException;
 import io.wasminference.errors.ModelProtocolException;
 import io.wasminference.errors.ModelRefusedException;
+import io.wasminference.errors.ModelStackOverflowException;
 import io.wasminference.errors.ModelTimeoutException;
 import io.wasminference.errors.ModelTrapException;
 import io.wasminference.errors.WasmInferenceException;
@@ -235,6 +236,11 @@ final class Sandbox implements AutoCloseable {
                     + "just slow, raise the call timeout or lower the batch size; if it never finishes, fix the model.",
                     e);
         }
+        if (trap == Trap.STACK_OVERFLOW) {
+            return new ModelStackOverflowException("model " + model + " overflowed the wasm stack ("
+                    + (limits.maxWasmStackBytes() >> 10) + " KiB) during " + during
+                    + ": runaway recursion. The instance is replaced.", e);
+        }
         MemoryPlan plan = validated.memory();
         long pages = memory != null && !closed ? memory.size(store) : -1;
         // Out of memory only when the module grew its memory up to the sandbox's cap: at a maximum the module
@@ -246,15 +252,19 @@ final class Sandbox implements AutoCloseable {
                     + MemoryPlan.describePages(plan.maxPages()) + ". The instance is replaced. Raise the memory "
                     + "limit if the model legitimately needs more, or lower the batch size.", e);
         }
-        String memoryNote = grewToMax
-                ? " Its memory had grown to the module's own declared maximum of "
-                        + MemoryPlan.describePages(plan.maxPages()) + ", where memory.grow fails: if it ran out of "
-                        + "memory, declare a larger maximum (within the sandbox's cap)."
-                : "";
-        if (trap == Trap.STACK_OVERFLOW) {
-            return new ModelTrapException(trap.name(), "model " + model + " overflowed the wasm stack ("
-                    + (limits.maxWasmStackBytes() >> 10) + " KiB) during " + during
-                    + ": runaway recursion. The instance is replaced.", e);
+        String memoryNote = "";
+        if (grewToMax) {
+            memoryNote = " Its memory had grown to the module's own declared maximum of "
+                    + MemoryPlan.describePages(plan.maxPages()) + ", where memory.grow fails: if it ran out of "
+                    + "memory, declare a larger maximum (within the sandbox's cap).";
+        } else if (trap == Trap.UNREACHABLE_CODE_REACHED && pages >= 0) {
+            // What a C or Rust module does when an allocation fails: memory.grow returned -1 because the request
+            // was larger than what is left below the maximum, and the module aborted.
+            memoryNote = " Its memory was " + MemoryPlan.describePages(pages) + " of the "
+                    + MemoryPlan.describePages(plan.maxPages()) + " it may grow to (" + (plan.cappedBySandbox()
+                            ? "the sandbox's cap" : "its own declared maximum") + "); memory.grow returns -1 for a "
+                    + "request larger than what is left, so if this followed a failed allocation, raise the "
+                    + (plan.cappedBySandbox() ? "memory limit" : "module's maximum") + " or lower the batch size.";
         }
         String code = trap != null ? trap.name() : "UNKNOWN";
         return new ModelTrapException(code, "model " + model + " trapped during " + during + ": "

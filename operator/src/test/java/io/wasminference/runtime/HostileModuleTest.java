@@ -133,14 +133,37 @@ class HostileModuleTest {
         t.join();
         assertThat(thrown.get()).isNull();
         ModelTrapException e = runExpecting("recursion_bomb", ModelTrapException.class);
+        assertThat(e.kind()).isEqualTo(ErrorKind.STACK_OVERFLOW);
         assertThat(e.trapCode()).isEqualTo("STACK_OVERFLOW");
         assertThat(e).hasMessageContaining("overflowed the wasm stack (256 KiB)");
     }
 
+    /** Status 3 is a failure the module reports within the ABI (docs/abi.md §5), not a protocol violation. */
+    @Test
+    void statusInternalErrorIsAModelErrorWithTheModulesMessage() {
+        WasmInferenceException e = runExpecting("internal_error", WasmInferenceException.class);
+        assertThat(e.kind()).isEqualTo(ErrorKind.MODEL_ERROR);
+        assertThat(e).hasMessageContaining("reported a failure (status INTERNAL_ERROR): weights checksum mismatch")
+                .hasMessageNotContaining("broke ABI");
+        WasmInferenceException unreadable = runExpecting("bad_message", WasmInferenceException.class);
+        assertThat(unreadable.kind()).isEqualTo(ErrorKind.MODEL_ERROR);
+        assertThat(unreadable).hasMessageEndingWith("(status INTERNAL_ERROR). The instance is replaced.");
+    }
+
+    /** A failed memory.grow below the cap followed by unreachable says how much memory there was and could be. */
+    @Test
+    void unreachableAfterARefusedGrowSaysWhatMemoryWasLeft() {
+        ModelTrapException e = runExpecting("grow_too_much", ModelTrapException.class);
+        assertThat(e.kind()).isEqualTo(ErrorKind.TRAP);
+        assertThat(e).hasMessageContaining("Its memory was 1 page (64 KiB) of the 256 pages (16 MiB) it may grow to "
+                + "(the sandbox's cap); memory.grow returns -1 for a request larger than what is left");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
+        "invalid_batch     | wi_run returned status 1 (INVALID_BATCH) for a batch of 1, within the 1..8 its metadata accepts",
         "no_output_written | output 'y' has length 0 after wi_run returned OK, expected 16",
-        "bad_status        | wi_run returned status 77 (undefined)",
+        "bad_status        | wi_run returned status 77 (undefined; ABI v1 defines 0 to 3)",
         "moving_pointer    | changed",
     })
     void protocolViolationsAtRunTimeAreReported(String fixture, String message) {
