@@ -125,6 +125,7 @@ public record WasmBinary(
             if (id == 0) {
                 Reader r = new Reader(wasm);
                 r.pos = pos;
+                r.limit = end;
                 drop = r.name().equals(name);
             }
             if (!drop) {
