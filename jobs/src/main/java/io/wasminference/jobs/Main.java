@@ -37,6 +37,7 @@ public final class Main {
                 case "consume" -> ConsumeCommand.run(args, out);
                 case "publish" -> PublishCommand.publish(args, out);
                 case "models" -> PublishCommand.list(args, out);
+                case "meta" -> MetaCommand.run(args, out);
                 default -> throw new Args.UsageException("unknown command '" + args[0] + "'");
             };
         } catch (Args.UsageException e) {
@@ -58,6 +59,7 @@ public final class Main {
                 + "  " + PredictCommand.USAGE + "\n"
                 + "  " + ProduceCommand.USAGE + "\n"
                 + "  " + ConsumeCommand.USAGE + "\n"
-                + "  " + PublishCommand.USAGE + "\n";
+                + "  " + PublishCommand.USAGE + "\n"
+                + "  " + MetaCommand.USAGE + "\n";
     }
 }

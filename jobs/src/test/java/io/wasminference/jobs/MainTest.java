@@ -1,10 +1,12 @@
 package io.wasminference.jobs;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +48,39 @@ class MainTest {
         assertThat(run("predict", "sample:digits-mlp", "--input", "sample:digits-mlp", "--summary")).isZero();
         assertThat(out.toString()).contains("360 samples, 360 predicted, 0 rejected, 0 failed",
                 "accuracy: 354 / 360 = 0.9833");
+    }
+
+    private static final Path FIXTURES = Path.of("..", "operator", "src", "test", "resources", "wasm");
+    private static final Path HOSTILE = Path.of("..", "samples", "hostile");
+
+    /** The jar attaches metadata exactly as samples/tools/wi_meta.py, which built identity.wasm, does. */
+    @Test
+    void metaAttachWritesTheSameBytesAsWiMetaPy(@TempDir Path dir) throws Exception {
+        Path wasm = dir.resolve("model.wasm");
+        Files.copy(FIXTURES.resolve("no_metadata.wasm"), wasm); // identity without its section
+        assertThat(run("meta", "attach", wasm.toString(), HOSTILE.resolve("identity.meta.txt").toString())).isZero();
+        assertThat(out.toString()).contains("identity:1");
+        assertThat(Files.readAllBytes(wasm)).isEqualTo(Files.readAllBytes(FIXTURES.resolve("identity.wasm")));
+
+        Path copy = dir.resolve("again.wasm");
+        assertThat(run("meta", "attach", wasm.toString(), HOSTILE.resolve("identity_v2.meta.txt").toString(),
+                "--out", copy.toString())).isZero();
+        assertThat(Files.readAllBytes(wasm)).isEqualTo(Files.readAllBytes(FIXTURES.resolve("identity.wasm")));
+        out.reset();
+        assertThat(run("meta", "show", copy.toString())).isZero();
+        assertThat(out.toString()).isEqualTo(Files.readString(HOSTILE.resolve("identity_v2.meta.txt")));
+    }
+
+    @Test
+    void metaAttachRefusesMetadataTheHostWouldRefuse(@TempDir Path dir) throws Exception {
+        Path wasm = dir.resolve("model.wasm");
+        Files.copy(FIXTURES.resolve("no_metadata.wasm"), wasm);
+        assertThat(run("meta", "attach", wasm.toString(), HOSTILE.resolve("bad_metadata.meta.txt").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("unknown dtype 'f16'");
+        assertThat(Files.readAllBytes(wasm)).isEqualTo(Files.readAllBytes(FIXTURES.resolve("no_metadata.wasm")));
+        assertThat(run("meta", "show", wasm.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("has no 'wasm-inference.v1' section");
     }
 
     @Test

@@ -74,7 +74,8 @@ public final class ModuleValidator {
                     .orElse("");
             throw new ModelRefusedException("the module has no '" + WasmBinary.METADATA_SECTION
                     + "' custom section, so it is not an ABI v1 model." + other
-                    + " Attach metadata with samples/tools/wi_meta.py (see docs/abi.md §2).");
+                    + " Attach metadata with 'java -jar wasm-inference-jobs.jar meta attach MODEL.wasm META.txt' "
+                    + "(see docs/abi.md §2).");
         }
         if (sections.size() > 1) {
             throw new ModelRefusedException("the module has " + sections.size() + " '"
