@@ -122,4 +122,42 @@ class MetadataParserTest {
                 .isInstanceOf(ModelRefusedException.class)
                 .hasMessageContaining("has 128 dimensions");
     }
+
+    /** Edge cases of the syntax, as docs/abi.md §2 states them. */
+    @Test
+    void skipsALeadingByteOrderMark() {
+        byte[] text = VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] withBom = new byte[text.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, withBom, 3, text.length);
+        assertThat(MetadataParser.parse(withBom).name()).isEqualTo("fashion-lenet5");
+    }
+
+    @Test
+    void aHashAfterAValueIsPartOfTheValueAndTheErrorSaysSo() {
+        assertThatThrownBy(() -> MetadataParser.parse(VALID.replace("max_batch: 128", "max_batch: 128  # at most")))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("line 5: max_batch '128  # at most' is not an integer")
+                .hasMessageContaining("'#' starts a comment only at the start of a line");
+        String described = VALID.replace("kind: classifier", "kind: classifier\ndescription: model #3 of 5");
+        assertThat(MetadataParser.parse(described).description()).isEqualTo("model #3 of 5");
+        assertThat(MetadataParser.parse(VALID.replace("label: 9 Ankle boot", "label: 9 Ankle boot #9"))
+                .label(9)).isEqualTo("Ankle boot #9");
+    }
+
+    @Test
+    void refusesUpperCaseDtypes() {
+        assertThatThrownBy(() -> MetadataParser.parse(VALID.replace("image u8", "image U8")))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("line 7: input 'image': dtype 'U8' must be lower case ('u8')");
+    }
+
+    @Test
+    void refusesALabelWithoutText() {
+        assertThatThrownBy(() -> MetadataParser.parse(VALID.replace("label: 9 Ankle boot", "label: 9")))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("label 9 has no text");
+    }
 }

@@ -253,9 +253,10 @@ class HostileModuleTest {
     }
 
     /** The accepted set (docs/abi.md §6): SIMD128, bulk memory, multi-value, sign extension, saturating
-     * float-to-int, mutable globals, and WebAssembly 1.0 indirect calls through a bounded funcref table. */
+     * float-to-int, mutable globals, and WebAssembly 1.0 indirect calls through a bounded funcref table; and a
+     * control block at address 0 (§4). */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"features_accepted", "indirect_call"})
+    @CsvSource({"features_accepted", "indirect_call", "control_at_zero"})
     void acceptedFeaturesRun(String fixture) {
         try (WasmModel model = WasmModel.load(Fixtures.wasm(fixture), TIGHT);
                 ModelInstance instance = model.newInstance()) {
