@@ -2,14 +2,15 @@ package io.wasminference.jobs;
 
 import io.wasminference.abi.ModelKind;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.format.JsonSampleCodec;
 import io.wasminference.format.Sample;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.runtime.IsolatingRunner;
 import io.wasminference.runtime.ModelInstance;
-import io.wasminference.runtime.SamplesWriter;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
@@ -28,14 +29,16 @@ import java.util.Set;
 /** {@code predict MODEL --input FILE}: runs every sample of a JSON-lines file through the model in the sandbox. */
 final class PredictCommand {
     static final String USAGE = "predict MODEL --input FILE [--batch N] [--limit N] [--summary] [--timeout-ms N]\n"
+            + "        [--startup-timeout-ms N] [--memory-mib N]\n"
             + "    Run the samples of a JSON-lines file (.jsonl or .jsonl.gz, or sample:NAME for a bundled test set)\n"
-            + "    and print outputs, top-1 labels and, where samples carry a label, the accuracy.";
+            + "    and print outputs, top-1 labels and, where samples carry a label, the accuracy. A batch the model\n"
+            + "    fails on is retried in halves, as the streaming job does, so only the failing samples are lost.";
 
     private PredictCommand() {}
 
     static int run(String[] argv, PrintStream out) throws IOException {
-        Args args = Args.parse(argv, 1, Set.of("input", "batch", "limit", "timeout-ms", "memory-mib"),
-                Set.of("summary"));
+        Args args = Args.parse(argv, 1, Set.of("input", "batch", "limit", "timeout-ms", "startup-timeout-ms",
+                "memory-mib"), Set.of("summary"));
         if (args.positional().size() != 1) {
             throw new Args.UsageException("predict takes exactly one MODEL");
         }
@@ -43,6 +46,7 @@ final class PredictCommand {
         boolean summary = args.flag("summary");
         SandboxLimits limits = SandboxLimits.defaults()
                 .withCallTimeout(Duration.ofMillis(args.intValue("timeout-ms", 10_000)))
+                .withStartupTimeout(Duration.ofMillis(args.intValue("startup-timeout-ms", 10_000)))
                 .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20);
         byte[] wasm = Locations.model(args.positional().get(0)).load();
         List<String> lines = JsonLines.read(input);
@@ -52,6 +56,7 @@ final class PredictCommand {
             int batchSize = Math.max(1, Math.min(args.intValue("batch", 64), meta.maxBatch()));
             JsonSampleCodec codec = new JsonSampleCodec(meta);
             List<Sample> batch = new ArrayList<>();
+            List<Integer> lineNumbers = new ArrayList<>();
             Counts counts = new Counts();
             long start = System.nanoTime();
             for (int i = 0; i < lines.size() && counts.seen < limit; i++) {
@@ -62,16 +67,17 @@ final class PredictCommand {
                 counts.seen++;
                 try {
                     batch.add(codec.decode(line));
+                    lineNumbers.add(i + 1);
                 } catch (WasmInferenceException e) {
                     counts.rejected++;
                     out.println("line " + (i + 1) + ": REJECTED " + e.getMessage());
                     continue;
                 }
                 if (batch.size() == batchSize) {
-                    flush(instance, meta, batch, counts, out, summary);
+                    flush(instance, meta, batchSize, batch, lineNumbers, counts, out, summary);
                 }
             }
-            flush(instance, meta, batch, counts, out, summary);
+            flush(instance, meta, batchSize, batch, lineNumbers, counts, out, summary);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "model %s (sha256 %s): %d samples, %d predicted, %d rejected, %d failed, "
                     + "%.0f samples/s (batch %d)%n", meta.id(), model.sha256().substring(0, 12), counts.seen,
@@ -84,46 +90,67 @@ final class PredictCommand {
         }
     }
 
-    private static void flush(ModelInstance instance, ModelMetadata meta, List<Sample> batch, Counts counts,
-            PrintStream out, boolean summary) {
+    /** Runs the buffered samples, isolating the ones the model fails on as the streaming job does. */
+    private static void flush(ModelInstance instance, ModelMetadata meta, int batchSize, List<Sample> batch,
+            List<Integer> lineNumbers, Counts counts, PrintStream out, boolean summary) {
         if (batch.isEmpty()) {
             return;
         }
         List<Map<String, Tensor>> inputs = batch.stream().map(Sample::inputs).toList();
-        List<Tensor> outputs;
-        try {
-            outputs = instance.run(batch.size(), new SamplesWriter(inputs));
-        } catch (WasmInferenceException e) {
-            counts.failed += batch.size();
-            out.println("batch of " + batch.size() + " starting at '" + batch.get(0).id() + "': FAILED (" + e.kind()
-                    + ") " + e.getMessage());
-            batch.clear();
-            return;
-        }
-        for (int i = 0; i < batch.size(); i++) {
-            Sample s = batch.get(i);
-            counts.predicted++;
-            StringBuilder line = new StringBuilder(s.id().isEmpty() ? "#" + counts.predicted : s.id());
-            if (meta.kind() == ModelKind.CLASSIFIER) {
-                TopK.Entry top = TopK.of(outputs.get(0).sample(i), 1).get(0);
-                line.append(String.format(Locale.ROOT, "  %s (%.3f)", meta.label(top.index()), top.probability()));
-                if (s.label().isPresent()) {
-                    counts.labelled++;
-                    boolean ok = s.label().getAsInt() == top.index();
-                    counts.correct += ok ? 1 : 0;
-                    line.append(ok ? "  correct" : "  WRONG, true " + meta.label(s.label().getAsInt()));
-                }
-            } else {
-                for (int o = 0; o < outputs.size(); o++) {
-                    line.append("  ").append(meta.outputs().get(o).name()).append('=')
-                            .append(Arrays.toString(outputs.get(o).sample(i).toDoubles()));
-                }
+        IsolatingRunner.run(instance, batchSize, inputs, new IsolatingRunner.Listener() {
+            @Override
+            public void callFailed(WasmInferenceException e, int size) {
+                // retried in halves; the samples that fail on their own are reported below
             }
-            if (!summary) {
-                out.println(line);
+
+            @Override
+            public void callSucceeded(int size, long micros) {
             }
-        }
+
+            @Override
+            public void predicted(int position, List<Tensor> outputs, int row, int size, long micros) {
+                printPrediction(meta, batch.get(position), outputs, row, counts, out, summary);
+            }
+
+            @Override
+            public void failed(int position, WasmInferenceException e) {
+                boolean rejected = e.kind() == ErrorKind.INVALID_INPUT;
+                if (rejected) {
+                    counts.rejected++;
+                } else {
+                    counts.failed++;
+                }
+                Sample s = batch.get(position);
+                out.println("line " + lineNumbers.get(position) + (s.id().isEmpty() ? "" : " ('" + s.id() + "')")
+                        + ": " + (rejected ? "REJECTED" : "FAILED") + " (" + e.kind() + ") " + e.getMessage());
+            }
+        });
         batch.clear();
+        lineNumbers.clear();
+    }
+
+    private static void printPrediction(ModelMetadata meta, Sample s, List<Tensor> outputs, int i, Counts counts,
+            PrintStream out, boolean summary) {
+        counts.predicted++;
+        StringBuilder line = new StringBuilder(s.id().isEmpty() ? "#" + counts.predicted : s.id());
+        if (meta.kind() == ModelKind.CLASSIFIER) {
+            TopK.Entry top = TopK.of(outputs.get(0).sample(i), 1).get(0);
+            line.append(String.format(Locale.ROOT, "  %s (%.3f)", meta.label(top.index()), top.probability()));
+            if (s.label().isPresent()) {
+                counts.labelled++;
+                boolean ok = s.label().getAsInt() == top.index();
+                counts.correct += ok ? 1 : 0;
+                line.append(ok ? "  correct" : "  WRONG, true " + meta.label(s.label().getAsInt()));
+            }
+        } else {
+            for (int o = 0; o < outputs.size(); o++) {
+                line.append("  ").append(meta.outputs().get(o).name()).append('=')
+                        .append(Arrays.toString(outputs.get(o).sample(i).toDoubles()));
+            }
+        }
+        if (!summary) {
+            out.println(line);
+        }
     }
 
     private static final class Counts {

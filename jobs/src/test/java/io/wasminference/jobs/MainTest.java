@@ -83,6 +83,34 @@ class MainTest {
         assertThat(err.toString()).contains("has no 'wasm-inference.v1' section");
     }
 
+    /** One bad record costs itself only, as in the streaming job: the batch is retried in halves. */
+    @Test
+    void predictIsolatesTheRecordsAModelFailsOn(@TempDir Path dir) throws Exception {
+        Path input = Files.writeString(dir.resolve("in.jsonl"), String.join("\n",
+                "{\"id\": \"a\", \"shape\": [4], \"data\": [1, 2, 3, 4]}",
+                "{\"id\": \"b\", \"shape\": [4], \"data\": [-1, 2, 3, 4]}",
+                "{\"id\": \"c\", \"shape\": [4], \"data\": [5, 6, 7, 8]}",
+                "{\"id\": \"d\", \"shape\": [4], \"data\": [9, 10, 11, 12]}", ""));
+        assertThat(run("predict", FIXTURES.resolve("invalid_input.wasm").toString(), "--input", input.toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("a  y=[1.0, 2.0, 3.0, 4.0]", "d  y=[9.0, 10.0, 11.0, 12.0]",
+                "line 2 ('b'): REJECTED (INVALID_INPUT) model invalid_input:1 rejected the input",
+                "4 samples, 3 predicted, 1 rejected, 0 failed");
+        out.reset();
+        assertThat(run("predict", FIXTURES.resolve("poison.wasm").toString(), "--input", input.toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("c  y=[5.0, 6.0, 7.0, 8.0]", "line 2 ('b'): FAILED (TRAP)",
+                "4 samples, 3 predicted, 0 rejected, 1 failed");
+    }
+
+    @Test
+    void predictBoundsTheStartUpByItsOwnOption(@TempDir Path dir) throws Exception {
+        Path input = Files.writeString(dir.resolve("in.jsonl"), "{\"shape\": [4], \"data\": [1, 2, 3, 4]}\n");
+        assertThat(run("predict", FIXTURES.resolve("loop_start.wasm").toString(), "--input", input.toString(),
+                "--startup-timeout-ms", "300")).isEqualTo(2);
+        assertThat(err.toString()).contains("error (TIMEOUT)", "within its 300 ms deadline");
+    }
+
     @Test
     void usageErrorsExitWith64() throws Exception {
         assertThat(run("predict", "sample:digits-mlp")).isEqualTo(64);

@@ -3,6 +3,7 @@ package io.wasminference.jobs.kafka;
 import io.wasminference.format.RecordDecoder;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.model.ModelRef;
+import io.wasminference.runtime.SandboxLimits;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +39,8 @@ public final class JobOptions implements Serializable {
             new String[] {"batch-size", "64", "most records per wasm call"},
             new String[] {"max-delay-ms", "10", "longest a record waits for a batch"},
             new String[] {"timeout-ms", "10000", "deadline of one wasm call"},
+            new String[] {"startup-timeout-ms", "10000",
+                "deadline of an instance's start-up (start function, _initialize, wi_control)"},
             new String[] {"memory-mib", "256", "linear memory cap per instance"},
             new String[] {"parallelism", "2", "parallelism of the job (one model instance per subtask)"},
             new String[] {"checkpoint-ms", "2000", "checkpoint interval (exactly-once commits on checkpoints)"},
@@ -126,7 +130,8 @@ public final class JobOptions implements Serializable {
     }
 
     private void validate() {
-        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
+        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "startup-timeout-ms", "memory-mib",
+                "parallelism",
                 "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k")) {
             integer(k);
         }
@@ -200,6 +205,14 @@ public final class JobOptions implements Serializable {
             default -> throw new Args.UsageException("--delivery must be exactly-once, at-least-once or none, got '"
                     + values.get("delivery") + "'");
         };
+    }
+
+    /** The sandbox's limits: call and start-up deadlines, memory cap; the rest as {@link SandboxLimits#defaults()}. */
+    public SandboxLimits limits() {
+        return SandboxLimits.defaults()
+                .withCallTimeout(Duration.ofMillis(integer("timeout-ms")))
+                .withStartupTimeout(Duration.ofMillis(integer("startup-timeout-ms")))
+                .withMemoryLimitBytes((long) integer("memory-mib") << 20);
     }
 
     public int integer(String key) {
