@@ -29,6 +29,24 @@ class MainTest {
     }
 
     @Test
+    void inspectPrintsSmallMemoriesInTheUnitThatFits() throws Exception {
+        assertThat(run("inspect", FIXTURES.resolve("exported_memory.wasm").toString())).isZero();
+        assertThat(out.toString()).contains("memory:      exported 'memory', 1 to 4 pages (64 KiB to 256 KiB)",
+                "table:       none");
+        out.reset();
+        assertThat(run("inspect", FIXTURES.resolve("indirect_call.wasm").toString())).isZero();
+        assertThat(out.toString()).contains("1 to 4096 pages (64 KiB to 256 MiB), the maximum is the sandbox's cap",
+                "table:       funcref 1..1");
+    }
+
+    @Test
+    void inspectBoundsTheStartUpByItsOwnOption() throws Exception {
+        assertThat(run("inspect", FIXTURES.resolve("loop_start.wasm").toString(), "--startup-timeout-ms", "300"))
+                .isEqualTo(2);
+        assertThat(out.toString()).contains("REFUSED at start-up (TIMEOUT)", "within its 300 ms deadline");
+    }
+
+    @Test
     void inspectRefusesAHostileModuleWithExitCode2() throws Exception {
         Path wasm = Path.of("..", "operator", "src", "test", "resources", "wasm", "wasi_import.wasm");
         assertThat(run("inspect", wasm.toString())).isEqualTo(2);

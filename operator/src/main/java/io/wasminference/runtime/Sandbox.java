@@ -89,7 +89,9 @@ final class Sandbox implements AutoCloseable {
         try {
             instance = new Instance(store, compiled.module(), imports);
         } catch (RuntimeException e) {
-            throw classify(e, "instantiation (start function)", limits.startupTimeout().toMillis(), started);
+            // Without a start function, instantiation only copies data and element segments into memory and table.
+            throw classify(e, validated.binary().hasStartFunction() ? "instantiation (start function)"
+                    : "instantiation (data and element segments)", limits.startupTimeout().toMillis(), started);
         }
         handles.add(instance::dispose);
         if (!plan.imported()) {

@@ -85,6 +85,19 @@ class HostileModuleTest {
     }
 
     @Test
+    void anInstantiationTrapWithoutAStartFunctionDoesNotBlameOne() {
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("elem_out_of_bounds"), TIGHT)) {
+            assertThatThrownBy(model::newInstance)
+                    .isInstanceOf(ModelTrapException.class)
+                    .hasMessageContaining("during instantiation (data and element segments)")
+                    .hasMessageNotContaining("start function");
+        }
+        try (WasmModel model = WasmModel.load(Fixtures.wasm("loop_start"), TIGHT)) {
+            assertThatThrownBy(model::newInstance).hasMessageContaining("instantiation (start function)");
+        }
+    }
+
+    @Test
     void unboundedMemoryGrowthStopsAtTheCap() {
         try (WasmModel model = WasmModel.load(Fixtures.wasm("grow_forever"), TIGHT);
                 ModelInstance instance = model.newInstance()) {
