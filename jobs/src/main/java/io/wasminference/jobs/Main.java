@@ -39,6 +39,7 @@ public final class Main {
         COMMANDS.put("consume", new Command(ConsumeCommand.USAGE, ConsumeCommand::run));
         COMMANDS.put("publish", new Command(PublishCommand.USAGE, PublishCommand::publish));
         COMMANDS.put("models", new Command(PublishCommand.USAGE, PublishCommand::list));
+        COMMANDS.put("meta", new Command(MetaCommand.USAGE, MetaCommand::run));
     }
 
     private Main() {}

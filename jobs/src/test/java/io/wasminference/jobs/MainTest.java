@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,10 +33,36 @@ class MainTest {
     }
 
     @Test
+    void inspectPrintsSmallMemoriesInTheUnitThatFits() throws Exception {
+        assertThat(run("inspect", FIXTURES.resolve("exported_memory.wasm").toString())).isZero();
+        assertThat(out.toString()).contains("memory:      exported 'memory', 1 to 4 pages (64 KiB to 256 KiB)",
+                "table:       none");
+        out.reset();
+        assertThat(run("inspect", FIXTURES.resolve("indirect_call.wasm").toString())).isZero();
+        assertThat(out.toString()).contains("1 to 4096 pages (64 KiB to 256 MiB), the maximum is the sandbox's cap",
+                "table:       funcref 1..1");
+    }
+
+    @Test
+    void inspectBoundsTheStartUpByItsOwnOption() throws Exception {
+        assertThat(run("inspect", FIXTURES.resolve("loop_start.wasm").toString(), "--startup-timeout-ms", "300"))
+                .isEqualTo(2);
+        assertThat(out.toString()).contains("REFUSED at start-up (TIMEOUT)", "within its 300 ms deadline");
+    }
+
+    @Test
     void inspectRefusesAHostileModuleWithExitCode2() throws Exception {
         Path wasm = Path.of("..", "operator", "src", "test", "resources", "wasm", "wasi_import.wasm");
         assertThat(run("inspect", wasm.toString())).isEqualTo(2);
         assertThat(out.toString()).contains("REFUSED before running", "wasi_snapshot_preview1.fd_write");
+    }
+
+    @Test
+    void inspectRefusesAMalformedCustomSectionWithoutAStackTrace() throws Exception {
+        Path wasm = Path.of("..", "operator", "src", "test", "resources", "wasm", "bad_custom_name.wasm");
+        assertThat(run("inspect", wasm.toString())).isEqualTo(2);
+        assertThat(out.toString()).contains("REFUSED before running (REFUSED) - not a valid WebAssembly module: "
+                + "a name of 5 bytes at offset 11 runs past the end of its section");
     }
 
     @Test
@@ -45,11 +72,72 @@ class MainTest {
                 "accuracy: 354 / 360 = 0.9833");
     }
 
+    private static final Path FIXTURES = Path.of("..", "operator", "src", "test", "resources", "wasm");
+    private static final Path HOSTILE = Path.of("..", "samples", "hostile");
+
+    /** The jar attaches metadata exactly as samples/tools/wi_meta.py, which built identity.wasm, does. */
+    @Test
+    void metaAttachWritesTheSameBytesAsWiMetaPy(@TempDir Path dir) throws Exception {
+        Path wasm = dir.resolve("model.wasm");
+        Files.copy(FIXTURES.resolve("no_metadata.wasm"), wasm); // identity without its section
+        assertThat(run("meta", "attach", wasm.toString(), HOSTILE.resolve("identity.meta.txt").toString())).isZero();
+        assertThat(out.toString()).contains("identity:1");
+        assertThat(Files.readAllBytes(wasm)).isEqualTo(Files.readAllBytes(FIXTURES.resolve("identity.wasm")));
+
+        Path copy = dir.resolve("again.wasm");
+        assertThat(run("meta", "attach", wasm.toString(), HOSTILE.resolve("identity_v2.meta.txt").toString(),
+                "--out", copy.toString())).isZero();
+        assertThat(Files.readAllBytes(wasm)).isEqualTo(Files.readAllBytes(FIXTURES.resolve("identity.wasm")));
+        out.reset();
+        assertThat(run("meta", "show", copy.toString())).isZero();
+        assertThat(out.toString()).isEqualTo(Files.readString(HOSTILE.resolve("identity_v2.meta.txt")));
+    }
+
+    @Test
+    void metaAttachRefusesMetadataTheHostWouldRefuse(@TempDir Path dir) throws Exception {
+        Path wasm = dir.resolve("model.wasm");
+        Files.copy(FIXTURES.resolve("no_metadata.wasm"), wasm);
+        assertThat(run("meta", "attach", wasm.toString(), HOSTILE.resolve("bad_metadata.meta.txt").toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("unknown dtype 'f16'");
+        assertThat(Files.readAllBytes(wasm)).isEqualTo(Files.readAllBytes(FIXTURES.resolve("no_metadata.wasm")));
+        assertThat(run("meta", "show", wasm.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("has no 'wasm-inference.v1' section");
+    }
+
+    /** One bad record costs itself only, as in the streaming job: the batch is retried in halves. */
+    @Test
+    void predictIsolatesTheRecordsAModelFailsOn(@TempDir Path dir) throws Exception {
+        Path input = Files.writeString(dir.resolve("in.jsonl"), String.join("\n",
+                "{\"id\": \"a\", \"shape\": [4], \"data\": [1, 2, 3, 4]}",
+                "{\"id\": \"b\", \"shape\": [4], \"data\": [-1, 2, 3, 4]}",
+                "{\"id\": \"c\", \"shape\": [4], \"data\": [5, 6, 7, 8]}",
+                "{\"id\": \"d\", \"shape\": [4], \"data\": [9, 10, 11, 12]}", ""));
+        assertThat(run("predict", FIXTURES.resolve("invalid_input.wasm").toString(), "--input", input.toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("a  y=[1.0, 2.0, 3.0, 4.0]", "d  y=[9.0, 10.0, 11.0, 12.0]",
+                "line 2 ('b'): REJECTED (INVALID_INPUT) model invalid_input:1 rejected the input",
+                "4 samples, 3 predicted, 1 rejected, 0 failed");
+        out.reset();
+        assertThat(run("predict", FIXTURES.resolve("poison.wasm").toString(), "--input", input.toString()))
+                .isEqualTo(1);
+        assertThat(out.toString()).contains("c  y=[5.0, 6.0, 7.0, 8.0]", "line 2 ('b'): FAILED (TRAP)",
+                "4 samples, 3 predicted, 0 rejected, 1 failed");
+    }
+
+    @Test
+    void predictBoundsTheStartUpByItsOwnOption(@TempDir Path dir) throws Exception {
+        Path input = Files.writeString(dir.resolve("in.jsonl"), "{\"shape\": [4], \"data\": [1, 2, 3, 4]}\n");
+        assertThat(run("predict", FIXTURES.resolve("loop_start.wasm").toString(), "--input", input.toString(),
+                "--startup-timeout-ms", "300")).isEqualTo(2);
+        assertThat(err.toString()).contains("error (TIMEOUT)", "within its 300 ms deadline");
+    }
+
     @Test
     void compileWritesAModuleThatInspectAndPredictServe(@TempDir Path dir) throws Exception {
         Path onnx = Path.of("..", "samples", "models", "fashion-lenet5", "model.onnx");
         Path labels = dir.resolve("labels.txt");
-        java.nio.file.Files.writeString(labels, "t-shirt\ntrouser\npullover\ndress\ncoat\nsandal\nshirt\nsneaker\n"
+        Files.writeString(labels, "t-shirt\ntrouser\npullover\ndress\ncoat\nsandal\nshirt\nsneaker\n"
                 + "bag\nankle boot\n");
         Path wasm = dir.resolve("lenet.wasm");
         assertThat(run("compile", onnx.toString(), "-o", wasm.toString(), "--name", "lenet", "--version", "7",
@@ -79,7 +167,7 @@ class MainTest {
     @Test
     void compileRefusesAnUnsupportedModelWithExitCode2AndBadFlagsWith64(@TempDir Path dir) throws Exception {
         Path garbage = dir.resolve("x.onnx");
-        java.nio.file.Files.write(garbage, new byte[] {1, 2, 3});
+        Files.write(garbage, new byte[] {1, 2, 3});
         assertThat(run("compile", garbage.toString(), "-o", dir.resolve("x.wasm").toString())).isEqualTo(2);
         assertThat(err.toString()).contains("not an ONNX model");
         Path onnx = Path.of("..", "samples", "models", "digits-mlp", "model.onnx");
@@ -96,7 +184,8 @@ class MainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "run", "compile", "inspect", "predict", "produce", "consume", "publish", "models"})
+    @ValueSource(strings = {"demo", "run", "compile", "inspect", "predict", "produce", "consume", "publish", "models",
+        "meta"})
     void everyCommandTakesHelp(String command) throws Exception {
         assertThat(run(command, "--help")).as(err.toString()).isZero();
         assertThat(out.toString()).startsWith("usage: java -jar wasm-inference-jobs.jar ").contains(command);

@@ -16,8 +16,8 @@ import io.wasminference.record.ClassScore;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.Prediction;
+import io.wasminference.runtime.IsolatingRunner;
 import io.wasminference.runtime.ModelInstance;
-import io.wasminference.runtime.SamplesWriter;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.tensor.TopK;
@@ -199,62 +199,56 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         return List.of(outcomes);
     }
 
+    /** Runs the valid requests through the instance; {@link IsolatingRunner} bisects failed calls. */
     private void runIsolating(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
             Outcome[] outcomes, long flushNanos) {
         if (indexes.isEmpty()) {
-            return;
-        }
-        int max = model.metadata().maxBatch();
-        if (indexes.size() > max) {
-            for (int from = 0; from < indexes.size(); from += max) {
-                runIsolating(entries, indexes.subList(from, Math.min(indexes.size(), from + max)), outcomes,
-                        flushNanos);
-            }
             return;
         }
         List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
         for (int i : indexes) {
             inputs.add(entries.get(i).element().inputs());
         }
-        long start = System.nanoTime();
-        List<Tensor> outputs;
-        try {
-            outputs = instance.run(indexes.size(), new SamplesWriter(inputs));
-        } catch (WasmInferenceException e) {
-            metrics.recordFailure(e.kind());
-            boolean modelFault = e.kind() != ErrorKind.INVALID_INPUT;
-            if (modelFault && config.errorPolicy() == ErrorPolicy.FAIL) {
-                throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + indexes.size()
-                        + " (error policy FAIL): " + e.getMessage(), e);
+        IsolatingRunner.run(instance, model.metadata().maxBatch(), inputs, new IsolatingRunner.Listener() {
+            @Override
+            public void callFailed(WasmInferenceException e, int batchSize) {
+                metrics.recordFailure(e.kind());
+                if (e.kind() != ErrorKind.INVALID_INPUT && config.errorPolicy() == ErrorPolicy.FAIL) {
+                    throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + batchSize
+                            + " (error policy FAIL): " + e.getMessage(), e);
+                }
+                if (batchSize > 1) {
+                    LOG.debug("Batch of {} failed ({}); retrying its halves", batchSize, e.kind());
+                }
             }
-            if (indexes.size() > 1) {
-                // Bisect on a fresh instance: one poison record in a batch of n costs about 2 log2(n) calls, not n.
-                LOG.debug("Batch of {} failed ({}); retrying its halves", indexes.size(), e.kind());
-                int mid = indexes.size() / 2;
-                runIsolating(entries, indexes.subList(0, mid), outcomes, flushNanos);
-                runIsolating(entries, indexes.subList(mid, indexes.size()), outcomes, flushNanos);
-                return;
+
+            @Override
+            public void callSucceeded(int batchSize, long micros) {
+                consecutiveFailures = 0;
+                metrics.recordBatch(batchSize, micros);
             }
-            int i = indexes.get(0);
-            outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), e.kind().name(), e.getMessage()));
-            if (modelFault && ++consecutiveFailures >= config.circuitBreakerThreshold()) {
-                throw new IllegalStateException("circuit breaker open: model " + serving.id() + " failed on "
-                        + consecutiveFailures + " records in a row, the last with " + e.kind() + ": " + e.getMessage()
-                        + ". Failing the task so Flink's restart strategy applies; if the model is broken, deploy a "
-                        + "fixed version, otherwise raise circuitBreakerThreshold.", e);
+
+            @Override
+            public void predicted(int position, List<Tensor> outputs, int row, int batchSize, long micros) {
+                int i = indexes.get(position);
+                BatchBuffer.Entry<InferenceRequest> entry = entries.get(i);
+                long queueMicros = Math.max(0, (flushNanos - entry.arrivedNanos()) / 1000);
+                outcomes[i] = Outcome.of(prediction(entry.element(), outputs, row, batchSize, queueMicros, micros));
+                metrics.recordPrediction(queueMicros, micros);
             }
-            return;
-        }
-        long micros = (System.nanoTime() - start) / 1000;
-        consecutiveFailures = 0;
-        metrics.recordBatch(indexes.size(), micros);
-        for (int b = 0; b < indexes.size(); b++) {
-            int i = indexes.get(b);
-            BatchBuffer.Entry<InferenceRequest> entry = entries.get(i);
-            long queueMicros = Math.max(0, (flushNanos - entry.arrivedNanos()) / 1000);
-            outcomes[i] = Outcome.of(prediction(entry.element(), outputs, b, indexes.size(), queueMicros, micros));
-            metrics.recordPrediction(queueMicros, micros);
-        }
+
+            @Override
+            public void failed(int position, WasmInferenceException e) {
+                int i = indexes.get(position);
+                outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), e.kind().name(), e.getMessage()));
+                if (e.kind() != ErrorKind.INVALID_INPUT && ++consecutiveFailures >= config.circuitBreakerThreshold()) {
+                    throw new IllegalStateException("circuit breaker open: model " + serving.id() + " failed on "
+                            + consecutiveFailures + " records in a row, the last with " + e.kind() + ": "
+                            + e.getMessage() + ". Failing the task so Flink's restart strategy applies; if the model "
+                            + "is broken, deploy a fixed version, otherwise raise circuitBreakerThreshold.", e);
+                }
+            }
+        });
     }
 
     private Prediction prediction(InferenceRequest r, List<Tensor> outputs, int sample, int batchSize,

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -39,6 +40,8 @@ public final class JobOptions implements Serializable {
             new String[] {"batch-size", "64", "most records per wasm call"},
             new String[] {"max-delay-ms", "10", "longest a record waits for a batch"},
             new String[] {"timeout-ms", "10000", "deadline of one wasm call"},
+            new String[] {"startup-timeout-ms", "10000",
+                "deadline of an instance's start-up (start function, _initialize, wi_control)"},
             new String[] {"memory-mib", "256", "linear memory cap per instance"},
             new String[] {"parallelism", "2", "parallelism of the job (one model instance per subtask)"},
             new String[] {"checkpoint-ms", "2000", "checkpoint interval (exactly-once commits on checkpoints)"},
@@ -149,9 +152,9 @@ public final class JobOptions implements Serializable {
     }
 
     private void validate() {
-        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
-                "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k",
-                "restart-delay-ms", "dead-letter-payload-bytes")) {
+        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "startup-timeout-ms", "memory-mib",
+                "parallelism", "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes",
+                "top-k", "restart-delay-ms", "dead-letter-payload-bytes")) {
             integer(k);
         }
         if (integer("dead-letter-payload-bytes") < 0) {
@@ -208,10 +211,11 @@ public final class JobOptions implements Serializable {
         return sha.isEmpty() ? ref : ref.withSha256(sha);
     }
 
-    /** The sandbox's limits from {@code --timeout-ms} and {@code --memory-mib}. */
+    /** The sandbox's limits: call and start-up deadlines, memory cap; the rest as {@link SandboxLimits#defaults()}. */
     public SandboxLimits sandboxLimits() {
         return SandboxLimits.defaults()
                 .withCallTimeout(java.time.Duration.ofMillis(integer("timeout-ms")))
+                .withStartupTimeout(java.time.Duration.ofMillis(integer("startup-timeout-ms")))
                 .withMemoryLimitBytes((long) integer("memory-mib") << 20);
     }
 

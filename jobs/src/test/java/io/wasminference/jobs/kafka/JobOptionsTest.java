@@ -31,6 +31,17 @@ class JobOptionsTest {
     }
 
     @Test
+    void theSandboxLimitsComeFromTheOptionsIncludingTheStartUpDeadline() {
+        JobOptions o = JobOptions.parse(new String[] {"--bootstrap", "b:9092", "--model", "m.wasm",
+            "--timeout-ms", "1500", "--startup-timeout-ms", "2500", "--memory-mib", "64"}, 0);
+        assertThat(o.sandboxLimits().callTimeout()).isEqualTo(java.time.Duration.ofMillis(1500));
+        assertThat(o.sandboxLimits().startupTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
+        assertThat(o.sandboxLimits().memoryLimitBytes()).isEqualTo(64L << 20);
+        assertThat(JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m"}, 0).sandboxLimits().startupTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(10));
+    }
+
+    @Test
     void kafkaPropertiesPassThroughFromArgumentsAndConfigFileAndArgumentsWin() throws Exception {
         Path config = Files.writeString(dir.resolve("job.properties"), String.join("\n",
                 "bootstrap=from-file:9092",
