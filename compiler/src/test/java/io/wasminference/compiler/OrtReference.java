@@ -35,6 +35,15 @@ final class OrtReference implements AutoCloseable {
         }
     }
 
+    /** Runs a model with one uint8 input ({@code values} 0..255); returns the first output, flattened. */
+    float[] runU8(String input, double[] values, long[] shape) throws OrtException {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (int) values[i];
+        }
+        return runAll(Map.of(input, b), Map.of(input, shape)).get(0).values();
+    }
+
     /** One float output of {@link #runAll}: its name, shape and values (row-major). */
     record Output(String name, long[] shape, float[] values) {}
 

@@ -32,6 +32,44 @@ class SampleModelsCompileTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"digits-mlp", "fashion-lenet5"})
+    void compiledModelMatchesOnnxRuntimeOnTheWholeTestSet(String name) throws Exception {
+        CompiledModel compiled = OnnxCompiler.compile(onnx(name), CompileOptions.builder().name(name).build());
+        try (WasmModel ours = WasmModel.load(compiled.wasm(), SandboxLimits.defaults());
+                ModelInstance o = ours.newInstance();
+                OrtReference ort = new OrtReference(onnx(name))) {
+            ModelMetadata meta = ours.metadata();
+            List<Sample> test = Fixtures.testSet(name, meta);
+            String input = meta.inputs().get(0).name();
+            int per = (int) meta.inputs().get(0).shape().elementCount();
+            double worst = 0;
+            for (int from = 0; from < test.size(); from += 64) {
+                List<Sample> chunk = test.subList(from, Math.min(test.size(), from + 64));
+                List<io.wasminference.tensor.Tensor> batch = Batches.of(meta, chunk);
+                double[] x = batch.get(0).toDoubles();
+                double[] actual = o.run(batch).get(0).toDoubles();
+                long[] shape = java.util.Arrays.stream(batch.get(0).shape()).mapToLong(d -> d).toArray();
+                float[] ref = meta.inputs().get(0).dtype() == io.wasminference.abi.DType.U8
+                        ? ort.runU8(input, x, shape) : ort.run(input, toFloats(x), shape);
+                for (int i = 0; i < ref.length; i++) {
+                    worst = Math.max(worst, Math.abs(actual[i] - ref[i]));
+                }
+                assertThat(actual).hasSize(ref.length);
+                assertThat(x.length).isEqualTo(chunk.size() * per);
+            }
+            assertThat(worst).as("largest difference from ONNX Runtime").isLessThanOrEqualTo(1e-4);
+        }
+    }
+
+    private static float[] toFloats(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"digits-mlp", "fashion-lenet5"})
     void compiledModelMatchesTheHandWrittenModuleOnTheWholeTestSet(String name) throws Exception {
         CompiledModel compiled = OnnxCompiler.compile(onnx(name), CompileOptions.builder().name(name)
                 .version("onnx").maxBatch(64).kind(ModelKind.CLASSIFIER).build());
@@ -62,7 +100,6 @@ class SampleModelsCompileTest {
                     }
                 }
             }
-            System.err.println(name + " worst " + worst + " agree " + agree + "/" + test.size() + "\n" + compiled.report().summary());
             assertThat(worst).as("largest relative difference").isLessThanOrEqualTo(1e-5);
             assertThat(agree).isEqualTo(test.size());
         }
