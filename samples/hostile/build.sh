@@ -6,9 +6,10 @@
 #   samples/hostile/build.sh --check   # build into a temp dir; exit 1 naming every fixture that differs
 #                                      # from (or is missing in) operator/src/test/resources/wasm/
 #
-# Every <name>.wat is compiled with wat2wasm (wabt, default features = what Wasmtime 7 accepts), checked
-# with wasm-validate, and gets <name>.meta.txt attached as the 'wasm-inference.v1' custom section when that
-# file exists. Two fixtures are not WAT and are made here: truncated.wasm (first half of identity.wasm) and
+# Every <name>.wat is compiled with wat2wasm (wabt's default features, plus the flags named on a first line
+# ';; wat2wasm-flags: ...' for the fixtures of features the sandbox refuses), checked with wasm-validate, and gets <name>.meta.txt attached as the 'wasm-inference.v1' custom section when that
+# file exists. Three fixtures are not WAT and are made here: truncated.wasm (first half of identity.wasm),
+# bad_custom_name.wasm (identity.wasm after a custom section whose name runs past the section's end) and
 # random_bytes.wasm (4096 bytes of SHA-256 in counter mode). The output is byte-identical on every run.
 set -euo pipefail
 export LC_ALL=C
@@ -44,11 +45,14 @@ names=()
 for wat in "${wats[@]}"; do
   name=$(basename "$wat" .wat)
   wasm="$OUT/$name.wasm"
-  wat2wasm "$wat" -o "$wasm" || die "wat2wasm failed on $name.wat"
+  # A fixture that needs a proposal wabt does not enable by default says so on its first line, e.g.
+  # ';; wat2wasm-flags: --enable-tail-call' (the feature fixtures check the engine refuses them).
+  read -r -a flags <<< "$(sed -n '1s/^;; wat2wasm-flags: //p' "$wat")"
+  wat2wasm ${flags[@]+"${flags[@]}"} "$wat" -o "$wasm" || die "wat2wasm failed on $name.wat"
   if [ -f "$HERE/$name.meta.txt" ]; then
     python3 "$WI_META" attach "$wasm" "$HERE/$name.meta.txt" || die "wi_meta.py attach failed on $name"
   fi
-  wasm-validate "$wasm" || die "$name.wasm does not validate"
+  wasm-validate ${flags[@]+"${flags[@]}"} "$wasm" || die "$name.wasm does not validate"
   names+=("$name")
 done
 
@@ -57,6 +61,15 @@ done
 size=$(wc -c < "$OUT/identity.wasm")
 head -c $((size / 2)) "$OUT/identity.wasm" > "$OUT/truncated.wasm"
 names+=(truncated)
+
+# bad_custom_name: identity.wasm with a custom section first whose 1-byte payload is a name length of 5, so
+# the name runs past the end of its section (into the next one) but not past the end of the file.
+python3 - "$OUT/identity.wasm" "$OUT/bad_custom_name.wasm" <<'EOF'
+import sys
+wasm = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(wasm[:8] + bytes([0x00, 0x01, 0x05]) + wasm[8:])
+EOF
+names+=(bad_custom_name)
 
 python3 - "$OUT/random_bytes.wasm" <<'EOF'
 import hashlib, sys

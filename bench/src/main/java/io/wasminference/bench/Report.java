@@ -67,6 +67,7 @@ public final class Report {
         operatorSection();
         endToEndSection();
         memorySection();
+        compilerSection();
         body.append(md);
         md.setLength(0);
 
@@ -79,7 +80,7 @@ public final class Report {
                 .append("VM interference only ever adds time, by up to 2x for minutes at a time (see the caveats at ")
                 .append("the end), so the fastest repeat is the closest to each implementation's own speed, and every ")
                 .append("implementation is measured the same way.\n\n");
-        md.append("## Targets (issue 6)\n\n| target | measured | verdict |\n|---|---|---|\n");
+        md.append("## Targets (issues 6 and 11)\n\n| target | measured | verdict |\n|---|---|---|\n");
         for (String[] t : targets) {
             md.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ").append(t[2]).append(" |\n");
         }
@@ -346,6 +347,53 @@ public final class Report {
     }
 
     // ------------------------------------------------------------------------------------------------- helpers
+
+    // ------------------------------------------------------------------------------------------------- compiler
+
+    void compilerSection() throws IOException {
+        List<String[]> rows = csv("compiler.csv");
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<String, Double> v = new TreeMap<>();
+        for (String[] r : rows) {
+            v.put(r[0] + "/" + r[1] + "/" + r[2] + "/" + r[3], Double.parseDouble(r[4]));
+        }
+        md.append("## ONNX compiler (issue 11)\n\n")
+                .append("`bench/.../compiler/CompilerBench`: modules compiled from the ONNX files by `compile` (the ")
+                .append("sample's options, `samples/models/*/model.onnx.compile`) against the hand-written C module and ")
+                .append("against ONNX Runtime Java (1 intra-op thread, all graph optimisations) on the same input; ")
+                .append("implementations alternate within each of the repeats, each row is its fastest call.\n\n")
+                .append("| model | batch | compiled µs | reference | reference µs | compiled / reference time |\n")
+                .append("|---|---|---|---|---|---|\n");
+        String[][] pairs = {{"fashion-lenet5", "hand-written", "1"}, {"fashion-lenet5", "hand-written", "64"},
+            {"paddle-cls", "onnxruntime", "1"}, {"paddle-cls", "onnxruntime", "16"}};
+        for (String[] p : pairs) {
+            double c = v.getOrDefault("time/" + p[0] + "/compiled/" + p[2], Double.NaN);
+            double r = v.getOrDefault("time/" + p[0] + "/" + p[1] + "/" + p[2], Double.NaN);
+            md.append("| ").append(p[0]).append(" | ").append(p[2]).append(" | ").append(num(c)).append(" | ")
+                    .append(p[1]).append(" | ").append(num(r)).append(" | ").append(ratio(c / r)).append(" |\n");
+            if (p[0].equals("fashion-lenet5")) {
+                target("compiled LeNet-5 within 10% of the hand-written module, batch " + p[2],
+                        ratio(c / r) + " its time", c / r <= 1.10);
+            } else {
+                target("paddle-cls compiled ≤ 2x ONNX Runtime (1 thread), batch " + p[2], ratio(c / r) + " its time",
+                        c / r <= 2.0);
+            }
+        }
+        md.append("\n| model | ONNX | module | compile, first in the JVM | compile, median of 5 | heap in use above the live set, peak (1 ms samples) | allocated |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (String m : List.of("digits-mlp", "fashion-lenet5", "paddle-cls")) {
+            md.append("| ").append(m).append(" | ").append(num(v.getOrDefault("size/" + m + "/onnx-kib/0", Double.NaN)))
+                    .append(" KiB | ").append(num(v.getOrDefault("size/" + m + "/wasm-kib/0", Double.NaN)))
+                    .append(" KiB | ").append(num(v.getOrDefault("compile/" + m + "/first/0", Double.NaN)))
+                    .append(" ms | ").append(num(v.getOrDefault("compile/" + m + "/median/0", Double.NaN)))
+                    .append(" ms | ").append(num(v.getOrDefault("heap/" + m + "/peak-mib/0", Double.NaN)))
+                    .append(" MiB | ").append(num(v.getOrDefault("heap/" + m + "/allocated-mib/0", Double.NaN)))
+                    .append(" MiB |\n");
+        }
+        md.append("\n");
+    }
 
     void target(String what, String measured, boolean met) {
         targets.add(new String[] {what, measured, met ? "met" : "**missed**"});

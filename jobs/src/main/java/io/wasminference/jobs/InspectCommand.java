@@ -13,23 +13,25 @@ import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Set;
 
 /** {@code inspect MODEL}: prints what the host reads from a module and whether it would run it. */
 final class InspectCommand {
-    static final String USAGE = "inspect MODEL [--memory-mib N]\n"
+    static final String USAGE = "inspect MODEL [--memory-mib N] [--startup-timeout-ms N]\n"
             + "    Print a model's ABI metadata and the sandbox's verdict. MODEL is a path, a URI, or sample:NAME.";
 
     private InspectCommand() {}
 
     static int run(String[] argv, PrintStream out) {
-        Args args = Args.parse(argv, 1, Set.of("memory-mib"), Set.of());
+        Args args = Args.parse(argv, 1, Set.of("memory-mib", "startup-timeout-ms"), Set.of());
         if (args.positional().size() != 1) {
             throw new Args.UsageException("inspect takes exactly one MODEL");
         }
         String location = args.positional().get(0);
         SandboxLimits limits = SandboxLimits.defaults()
-                .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20);
+                .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20)
+                .withStartupTimeout(Duration.ofMillis(args.intValue("startup-timeout-ms", 10_000)));
         out.println("model file:  " + location);
         byte[] bytes;
         try {
@@ -42,7 +44,7 @@ final class InspectCommand {
         out.println("sha256:      " + WasmModel.sha256(bytes));
         ModuleValidator.ValidatedModule v;
         try {
-            v = ModuleValidator.validate(bytes, limits.memoryLimitPages());
+            v = ModuleValidator.validate(bytes, limits.memoryLimitPages(), limits.moduleLimits());
         } catch (WasmInferenceException e) {
             out.println("verdict:     REFUSED before running (" + e.kind() + ") - " + e.getMessage());
             return 2;
@@ -79,8 +81,17 @@ final class InspectCommand {
             out.println("labels:      " + String.join(", ", m.labels()));
         }
         out.println("memory:      " + (memory.imported() ? "imported env.memory" : "exported 'memory'") + ", "
-                + memory.minPages() + " to " + memory.maxPages() + " pages (" + (memory.minPages() * 64) + " KiB to "
-                + (memory.maxBytes() >> 20) + " MiB)");
+                + memory.minPages() + " to " + memory.maxPages() + " pages ("
+                + MemoryPlan.describeBytes(memory.minPages() * MemoryPlan.PAGE_BYTES) + " to "
+                + MemoryPlan.describeBytes(memory.maxBytes()) + ")"
+                + (memory.cappedBySandbox() ? ", the maximum is the sandbox's cap" : ""));
+        WasmBinary.Footprint f = binary.footprint();
+        out.println("code:        " + f.definedFunctions() + " functions, " + f.codeBytes() + " bytes of code "
+                + "(largest function " + f.largestFunctionBytes() + " bytes), " + f.definedGlobals() + " globals, "
+                + f.dataSegments().size() + " data segments, " + f.moduleBytes() + " bytes in all");
+        out.println("table:       " + (binary.definedTables().isEmpty() ? "none" : binary.definedTables().stream()
+                .map(t -> t.elementType() + " " + t.limits().min() + ".." + t.limits().max().orElse(-1))
+                .collect(java.util.stream.Collectors.joining(", "))));
         out.println("start:       " + (binary.hasStartFunction() ? "has a start function" : "no start function")
                 + (binary.export("_initialize").isPresent() ? ", exports _initialize" : ""));
     }

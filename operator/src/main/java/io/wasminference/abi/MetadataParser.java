@@ -8,11 +8,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
-/** Parses the text of the {@code wasm-inference.v1} section (docs/abi.md §2). Strict: unknown keys are errors. */
+/**
+ * Parses the text of the {@code wasm-inference.v1} section (docs/abi.md §2). Strict: unknown keys are errors, keys
+ * and keyword values (dtypes, kind) are lower case, and {@code #} starts a comment only at the start of a line. A
+ * leading UTF-8 byte order mark is skipped.
+ */
 public final class MetadataParser {
 
     /** Most inputs, and most outputs, a model may declare. */
@@ -53,6 +58,9 @@ public final class MetadataParser {
     }
 
     public static ModelMetadata parse(String text) {
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark some editors write; not part of the first key
+        }
         Integer abi = null;
         String name = null;
         String version = null;
@@ -76,51 +84,63 @@ public final class MetadataParser {
             }
             String key = line.substring(0, colon).strip();
             String value = line.substring(colon + 1).strip();
-            switch (key) {
-                case "abi" -> {
-                    once(abi, key, lineNo);
-                    if (!value.equals("1")) {
-                        throw refused("line " + lineNo + ": ABI version '" + value
-                                + "' is not supported; this host implements ABI v1");
+            try {
+                switch (key) {
+                    case "abi" -> {
+                        once(abi, key, lineNo);
+                        if (!value.equals("1")) {
+                            throw refused("line " + lineNo + ": ABI version '" + value
+                                    + "' is not supported; this host implements ABI v1");
+                        }
+                        abi = 1;
                     }
-                    abi = 1;
-                }
-                case "name" -> {
-                    once(name, key, lineNo);
-                    name = matching(value, MODEL_NAME, "model name", lineNo);
-                }
-                case "version" -> {
-                    once(version, key, lineNo);
-                    version = matching(value, MODEL_VERSION, "model version", lineNo);
-                }
-                case "max_batch" -> {
-                    once(maxBatch, key, lineNo);
-                    maxBatch = intIn(value, 1, MAX_BATCH_LIMIT, "max_batch", lineNo);
-                }
-                case "kind" -> {
-                    once(kind, key, lineNo);
-                    kind = switch (value) {
-                        case "classifier" -> ModelKind.CLASSIFIER;
-                        case "generic" -> ModelKind.GENERIC;
-                        default -> throw refused("line " + lineNo + ": kind '" + value
-                                + "' is not 'classifier' or 'generic'");
-                    };
-                }
-                case "description" -> {
-                    once(description, key, lineNo);
-                    description = value;
-                }
-                case "input" -> inputs.add(tensor(value, inputs, "input", lineNo));
-                case "output" -> outputs.add(tensor(value, outputs, "output", lineNo));
-                case "label" -> {
-                    String[] parts = value.split("\\s+", 2);
-                    int index = intIn(parts[0], 0, Shape.MAX_DIM, "label index", lineNo);
-                    if (labels.put(index, parts.length > 1 ? parts[1] : "") != null) {
-                        throw refused("line " + lineNo + ": label " + index + " is declared twice");
+                    case "name" -> {
+                        once(name, key, lineNo);
+                        name = matching(value, MODEL_NAME, "model name", lineNo);
                     }
+                    case "version" -> {
+                        once(version, key, lineNo);
+                        version = matching(value, MODEL_VERSION, "model version", lineNo);
+                    }
+                    case "max_batch" -> {
+                        once(maxBatch, key, lineNo);
+                        maxBatch = intIn(value, 1, MAX_BATCH_LIMIT, "max_batch", lineNo);
+                    }
+                    case "kind" -> {
+                        once(kind, key, lineNo);
+                        kind = switch (value) {
+                            case "classifier" -> ModelKind.CLASSIFIER;
+                            case "generic" -> ModelKind.GENERIC;
+                            default -> throw refused("line " + lineNo + ": kind '" + value
+                                    + "' is not 'classifier' or 'generic'");
+                        };
+                    }
+                    case "description" -> {
+                        once(description, key, lineNo);
+                        description = value;
+                    }
+                    case "input" -> inputs.add(tensor(value, inputs, "input", lineNo));
+                    case "output" -> outputs.add(tensor(value, outputs, "output", lineNo));
+                    case "label" -> {
+                        String[] parts = value.split("\\s+", 2);
+                        int index = intIn(parts[0], 0, Shape.MAX_DIM, "label index", lineNo);
+                        if (parts.length < 2) {
+                            throw refused("line " + lineNo + ": label " + index + " has no text; write 'label: "
+                                    + index + " TEXT' (a class without a label prints as its index)");
+                        }
+                        if (labels.put(index, parts[1]) != null) {
+                            throw refused("line " + lineNo + ": label " + index + " is declared twice");
+                        }
+                    }
+                    default -> throw refused("line " + lineNo + ": unknown key '" + key
+                            + "' (known: abi, name, version, max_batch, input, output, kind, label, description)");
                 }
-                default -> throw refused("line " + lineNo + ": unknown key '" + key
-                        + "' (known: abi, name, version, max_batch, input, output, kind, label, description)");
+            } catch (ModelRefusedException e) {
+                if (value.contains("#")) {
+                    throw new ModelRefusedException(e.getMessage() + " ('#' starts a comment only at the start of a "
+                            + "line; after a value it is part of the value)", e);
+                }
+                throw e;
             }
         }
         if (abi == null) {
@@ -175,6 +195,10 @@ public final class MetadataParser {
         }
         if (existing.size() >= MAX_TENSORS) {
             throw refused("line " + lineNo + ": more than " + MAX_TENSORS + " " + what + "s");
+        }
+        if (!parts[1].equals(parts[1].toLowerCase(Locale.ROOT))) {
+            throw refused("line " + lineNo + ": " + what + " '" + tensorName + "': dtype '" + parts[1]
+                    + "' must be lower case ('" + parts[1].toLowerCase(Locale.ROOT) + "')");
         }
         try {
             return new TensorSpec(tensorName, DType.fromAbiName(parts[1]), Shape.parse(parts[2]));

@@ -5,9 +5,9 @@ import io.wasminference.errors.ModelRefusedException;
 import java.util.List;
 
 /**
- * Checks a module against ABI v1 and the sandbox's memory cap before it is compiled or instantiated
- * (docs/abi.md §1): metadata present and valid, no imports but one memory, a bounded memory, the two entry points
- * with the right signatures.
+ * Checks a module against ABI v1, the sandbox's memory cap and the {@link ModuleLimits} before it is compiled or
+ * instantiated (docs/abi.md §1): metadata present and valid, no imports but one memory, a bounded memory, at most
+ * one small bounded funcref table, the two entry points with the right signatures.
  */
 public final class ModuleValidator {
 
@@ -16,15 +16,28 @@ public final class ModuleValidator {
     /** A module that passed the static checks. */
     public record ValidatedModule(WasmBinary binary, ModelMetadata metadata, MemoryPlan memory) {}
 
+    /** {@link #validate(byte[], long, ModuleLimits)} with {@link ModuleLimits#defaults()}. */
+    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages) {
+        return validate(bytes, maxMemoryPages, ModuleLimits.defaults());
+    }
+
     /**
      * @param bytes the .wasm file
      * @param maxMemoryPages the sandbox's cap on linear memory, in 64 KiB pages
+     * @param limits what else the module may declare
      * @throws ModelRefusedException saying what is wrong and how to fix it
      */
-    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages) {
+    public static ValidatedModule validate(byte[] bytes, long maxMemoryPages, ModuleLimits limits) {
+        if (bytes.length > limits.maxModuleBytes()) {
+            throw new ModelRefusedException("the module is " + bytes.length + " bytes, above the sandbox's limit of "
+                    + limits.maxModuleBytes() + " bytes (ModuleLimits.maxModuleBytes)");
+        }
         WasmBinary binary = WasmBinary.parse(bytes);
         ModelMetadata metadata = metadata(binary);
+        checkFootprint(binary.footprint(), limits);
         MemoryPlan memory = memoryPlan(binary, maxMemoryPages);
+        checkTables(binary, limits);
+        checkDataSegments(binary.footprint(), memory);
         for (TensorSpec t : concat(metadata.inputs(), metadata.outputs())) {
             long batchBytes = t.sampleBytes() * metadata.maxBatch();
             if (t.sampleBytes() > Integer.MAX_VALUE || batchBytes > memory.maxBytes()) {
@@ -61,7 +74,8 @@ public final class ModuleValidator {
                     .orElse("");
             throw new ModelRefusedException("the module has no '" + WasmBinary.METADATA_SECTION
                     + "' custom section, so it is not an ABI v1 model." + other
-                    + " Attach metadata with samples/tools/wi_meta.py (see docs/abi.md §2).");
+                    + " Attach metadata with 'java -jar wasm-inference-jobs.jar meta attach MODEL.wasm META.txt' "
+                    + "(see docs/abi.md §2).");
         }
         if (sections.size() > 1) {
             throw new ModelRefusedException("the module has " + sections.size() + " '"
@@ -89,11 +103,12 @@ public final class ModuleValidator {
             checkMemoryKind(limits, "imported memory env.memory");
             if (limits.min() > capPages) {
                 throw new ModelRefusedException("the module needs at least " + limits.min() + " pages ("
-                        + mib(limits.min()) + ") of memory, above the sandbox's cap of " + capPages + " pages ("
-                        + mib(capPages) + "). Raise the memory limit or shrink the model.");
+                        + bytesOf(limits.min()) + ") of memory, above the sandbox's cap of " + capPages + " pages ("
+                        + bytesOf(capPages) + "). Raise the memory limit or shrink the model.");
             }
-            long max = limits.max().isPresent() ? Math.min(limits.max().getAsLong(), capPages) : capPages;
-            plan = new MemoryPlan(true, limits.min(), max);
+            boolean cappedBySandbox = limits.max().isEmpty() || limits.max().getAsLong() >= capPages;
+            long max = cappedBySandbox ? capPages : limits.max().getAsLong();
+            plan = new MemoryPlan(true, limits.min(), max, cappedBySandbox);
         }
         List<WasmBinary.Limits> defined = binary.definedMemories();
         if (defined.size() + (plan != null ? 1 : 0) > 1) {
@@ -109,20 +124,101 @@ public final class ModuleValidator {
             if (limits.max().isEmpty()) {
                 throw new ModelRefusedException("the module's own memory declares no maximum, so the sandbox cannot "
                         + "cap it. Import the memory instead (clang: -Wl,--import-memory) or declare a maximum "
-                        + "(clang: -Wl,--max-memory=N) of at most " + capPages + " pages (" + mib(capPages) + ").");
+                        + "(clang: -Wl,--max-memory=N) of at most " + capPages + " pages (" + bytesOf(capPages) + ").");
             }
             if (limits.max().getAsLong() > capPages || limits.min() > capPages) {
                 throw new ModelRefusedException("the module's memory declares a maximum of "
-                        + limits.max().getAsLong() + " pages (" + mib(limits.max().getAsLong())
-                        + "), above the sandbox's cap of " + capPages + " pages (" + mib(capPages)
+                        + limits.max().getAsLong() + " pages (" + bytesOf(limits.max().getAsLong())
+                        + "), above the sandbox's cap of " + capPages + " pages (" + bytesOf(capPages)
                         + "). Raise the memory limit, or import the memory (-Wl,--import-memory) so the host caps it.");
             }
-            plan = new MemoryPlan(false, limits.min(), limits.max().getAsLong());
+            plan = new MemoryPlan(false, limits.min(), limits.max().getAsLong(), false);
         }
         if (plan == null) {
             throw new ModelRefusedException("the module has no memory; it must import env.memory or export 'memory'");
         }
         return plan;
+    }
+
+    /**
+     * Cranelift's time and memory grow with the code, and Wasmtime has no compile deadline: bound the code before
+     * compiling it. Globals live in every instance, outside the memory cap.
+     */
+    private static void checkFootprint(WasmBinary.Footprint f, ModuleLimits limits) {
+        String raise = " Split the model or raise the limit (ModuleLimits.";
+        if (f.codeBytes() > limits.maxCodeBytes()) {
+            throw new ModelRefusedException("the module's code section is " + f.codeBytes() + " bytes, above the "
+                    + "sandbox's limit of " + limits.maxCodeBytes() + " bytes: compiling it could take minutes."
+                    + raise + "maxCodeBytes); keep weights in data segments, not in code.");
+        }
+        if (f.largestFunctionBytes() > limits.maxFunctionBytes()) {
+            throw new ModelRefusedException("the module has a function body of " + f.largestFunctionBytes()
+                    + " bytes, above the sandbox's limit of " + limits.maxFunctionBytes() + " bytes per function: "
+                    + "Cranelift's time and memory grow with it (a 5 MB function took 27-63 s and +900 MiB here)." + raise
+                    + "maxFunctionBytes); loops instead of fully unrolled code keep functions small.");
+        }
+        if (f.definedFunctions() > limits.maxFunctions()) {
+            throw new ModelRefusedException("the module defines " + f.definedFunctions() + " functions, above the "
+                    + "sandbox's limit of " + limits.maxFunctions() + "." + raise + "maxFunctions).");
+        }
+        if (f.definedGlobals() > limits.maxGlobals()) {
+            throw new ModelRefusedException("the module defines " + f.definedGlobals() + " globals, above the "
+                    + "sandbox's limit of " + limits.maxGlobals() + " (every instance keeps them outside the memory "
+                    + "cap)." + raise + "maxGlobals).");
+        }
+    }
+
+    /**
+     * Active data segments are copied into the memory at instantiation, which traps if one does not fit the
+     * initial size; say so from the binary instead, before anything runs. (A module's data cannot take more than
+     * the memory cap: the initial size is within it.)
+     */
+    private static void checkDataSegments(WasmBinary.Footprint f, MemoryPlan memory) {
+        long initialBytes = memory.minPages() * MemoryPlan.PAGE_BYTES;
+        for (WasmBinary.DataSegment d : f.dataSegments()) {
+            if (d.active() && d.offset() >= 0 && d.offset() + d.length() > initialBytes) {
+                throw new ModelRefusedException("data segment " + d.index() + " (" + d.length() + " bytes at offset "
+                        + d.offset() + ") ends at byte " + (d.offset() + d.length()) + ", beyond the memory's "
+                        + "initial size of " + initialBytes + " bytes (" + memory.minPages() + " pages): "
+                        + "instantiation would fail. Declare a larger initial memory (clang: -Wl,--initial-memory=N).");
+            }
+        }
+    }
+
+    /**
+     * Tables are native memory the memory cap does not cover and wasmtime-java has no limiter for: Wasmtime
+     * allocates a table's minimum at instantiation and {@code table.grow} up to its declared maximum (a grow of
+     * 2^32-1 entries aborted the JVM). So a table needs a small declared maximum. ABI v1 has no reference types,
+     * which leaves at most one table, of funcref, that only element segments fill (indirect calls).
+     */
+    private static void checkTables(WasmBinary binary, ModuleLimits limits) {
+        List<WasmBinary.Table> tables = binary.definedTables();
+        if (tables.size() > 1) {
+            throw new ModelRefusedException("the module defines " + tables.size() + " tables; ABI v1 allows at most "
+                    + "one (a funcref table for indirect calls): several tables need the reference-types feature, "
+                    + "which the sandbox does not enable (docs/abi.md §6)");
+        }
+        for (WasmBinary.Table t : tables) {
+            if (!t.elementType().equals("funcref")) {
+                throw new ModelRefusedException("the module's table holds " + t.elementType() + "; ABI v1 allows "
+                        + "only a funcref table (indirect calls): " + t.elementType() + " needs the reference-types "
+                        + "feature, which the sandbox does not enable (docs/abi.md §6)");
+            }
+            String fix = " Declare a maximum of at most " + limits.maxTableElements() + " elements (wasm-ld does "
+                    + "unless linked with --growable-table; in WAT: (table N N funcref)), or raise the table "
+                    + "limit (ModuleLimits.maxTableElements).";
+            if (t.limits().max().isEmpty()) {
+                throw new ModelRefusedException("the module's table (funcref, " + t.limits().min() + " elements) "
+                        + "declares no maximum. Tables are native memory outside the memory cap, so the sandbox "
+                        + "needs a declared bound." + fix);
+            }
+            long max = t.limits().max().getAsLong();
+            if (max > limits.maxTableElements() || t.limits().min() > limits.maxTableElements()) {
+                throw new ModelRefusedException("the module's table (funcref) declares " + t.limits().min()
+                        + ".." + max + " elements, above the sandbox's limit of " + limits.maxTableElements()
+                        + " (8 bytes each, outside the memory cap)." + fix);
+            }
+        }
     }
 
     private static void checkMemoryKind(WasmBinary.Limits limits, String what) {
@@ -150,7 +246,7 @@ public final class ModuleValidator {
         return e.kind() == WasmBinary.ExternKind.FUNC ? "function " + e.funcType() : e.kind().name().toLowerCase();
     }
 
-    private static String mib(long pages) {
-        return (pages * MemoryPlan.PAGE_BYTES >> 20) + " MiB";
+    private static String bytesOf(long pages) {
+        return MemoryPlan.describeBytes(pages * MemoryPlan.PAGE_BYTES);
     }
 }

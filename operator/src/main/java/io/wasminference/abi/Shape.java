@@ -9,6 +9,13 @@ public final class Shape implements Serializable {
 
     /** Largest single dimension ABI v1 accepts. */
     public static final int MAX_DIM = 1 << 24;
+    /**
+     * Most dimensions of one sample ABI v1 accepts; the same cap holds in the binary record format and in the
+     * checkpointed record serializers (which store the rank in a byte).
+     */
+    public static final int MAX_RANK = 8;
+    /** Most elements of one sample. */
+    public static final long MAX_ELEMENTS = 1L << 40;
 
     private final int[] dims;
     private final long elementCount;
@@ -17,13 +24,17 @@ public final class Shape implements Serializable {
         if (dims.length == 0) {
             throw new IllegalArgumentException("a shape needs at least one dimension (use 1 for a scalar)");
         }
+        if (dims.length > MAX_RANK) {
+            throw new IllegalArgumentException("shape " + join(dims) + " has " + dims.length + " dimensions; ABI v1 "
+                    + "allows at most " + MAX_RANK + " (fold dimensions together, e.g. 2x3 as 6)");
+        }
         long count = 1;
         for (int d : dims) {
             if (d < 1 || d > MAX_DIM) {
                 throw new IllegalArgumentException(
                         "dimension " + d + " out of range 1.." + MAX_DIM + " in shape " + Arrays.toString(dims));
             }
-            if (count > (1L << 40) / d) {
+            if (count > MAX_ELEMENTS / d) {
                 throw new IllegalArgumentException("shape " + Arrays.toString(dims) + " has more than 2^40 elements");
             }
             count *= d;
@@ -81,6 +92,10 @@ public final class Shape implements Serializable {
     /** The ABI notation, e.g. {@code 28x28}. */
     @Override
     public String toString() {
+        return join(dims);
+    }
+
+    private static String join(int[] dims) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < dims.length; i++) {
             if (i > 0) {

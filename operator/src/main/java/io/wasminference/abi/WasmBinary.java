@@ -18,15 +18,19 @@ import java.util.OptionalLong;
  * @param imports every import, in order
  * @param exports every export, in order
  * @param definedMemories memories the module defines itself (not imported)
+ * @param definedTables tables the module defines itself (not imported)
  * @param hasStartFunction whether a start section is present
  * @param customSections payloads of custom sections by name (a name may occur several times)
+ * @param footprint sizes and counts that decide what compiling and instantiating the module costs
  */
 public record WasmBinary(
         List<Import> imports,
         List<Export> exports,
         List<Limits> definedMemories,
+        List<Table> definedTables,
         boolean hasStartFunction,
-        Map<String, List<byte[]>> customSections) {
+        Map<String, List<byte[]>> customSections,
+        Footprint footprint) {
 
     /** Name of the custom section that carries ABI v1 metadata. */
     public static final String METADATA_SECTION = "wasm-inference.v1";
@@ -40,6 +44,28 @@ public record WasmBinary(
 
     /** Memory (or table) limits, in pages for a memory. */
     public record Limits(long min, OptionalLong max, boolean shared, boolean is64) {}
+
+    /** A table: its element type by its wasm name ({@code funcref}, {@code externref}) and its limits in elements. */
+    public record Table(String elementType, Limits limits) {}
+
+    /**
+     * What the module asks of the compiler and of every instance, beyond its memory and tables.
+     *
+     * @param moduleBytes size of the binary
+     * @param definedFunctions functions the module defines (compiled one by one by Cranelift)
+     * @param codeBytes size of the code section
+     * @param largestFunctionBytes size of the largest function body (Cranelift's cost grows with it)
+     * @param definedGlobals globals the module defines (kept in every instance, outside the memory cap)
+     * @param dataSegments the data segments, in order
+     */
+    public record Footprint(long moduleBytes, int definedFunctions, long codeBytes, long largestFunctionBytes,
+            int definedGlobals, List<DataSegment> dataSegments) {}
+
+    /**
+     * A data segment. An active one is copied into memory at instantiation, at {@code offset} (unsigned) when
+     * that is an {@code i32.const}, else -1; a passive one (offset -1) is copied by {@code memory.init}.
+     */
+    public record DataSegment(int index, boolean active, long offset, long length) {}
 
     /** A function signature, value types by their wasm names ({@code i32}, {@code f64}, {@code v128}, ...). */
     public record FuncType(List<String> params, List<String> results) {
@@ -99,6 +125,7 @@ public record WasmBinary(
             if (id == 0) {
                 Reader r = new Reader(wasm);
                 r.pos = pos;
+                r.limit = end;
                 drop = r.name().equals(name);
             }
             if (!drop) {
@@ -128,6 +155,8 @@ public record WasmBinary(
     private static final class Reader {
         private final byte[] b;
         private int pos;
+        // End of the section being read (the file's end between sections): no read may pass it.
+        private int limit;
 
         Reader(byte[] bytes) {
             this.b = bytes;
@@ -145,14 +174,21 @@ public record WasmBinary(
                 }
             }
             pos = 8;
+            limit = b.length;
             List<FuncType> types = new ArrayList<>();
             List<Import> imports = new ArrayList<>();
             List<Integer> functionTypeIndexes = new ArrayList<>();
             List<Limits> memories = new ArrayList<>();
+            List<Table> tables = new ArrayList<>();
             List<int[]> rawExports = new ArrayList<>();
             List<String> exportNames = new ArrayList<>();
             Map<String, List<byte[]>> custom = new HashMap<>();
+            List<DataSegment> data = new ArrayList<>();
             boolean start = false;
+            int globals = 0;
+            int bodies = 0;
+            long codeBytes = 0;
+            long largestBody = 0;
             while (pos < b.length) {
                 int id = u8();
                 int size = u32();
@@ -161,6 +197,7 @@ public record WasmBinary(
                     throw malformed("section " + id + " at offset " + pos + " claims " + size
                             + " bytes but the file ends at " + b.length + " (truncated?)");
                 }
+                limit = end;
                 switch (id) {
                     case 0 -> {
                         String name = name();
@@ -185,6 +222,12 @@ public record WasmBinary(
                             functionTypeIndexes.add(u32());
                         }
                     }
+                    case 4 -> {
+                        int n = count("tables");
+                        for (int i = 0; i < n; i++) {
+                            tables.add(new Table(refType(), limits()));
+                        }
+                    }
                     case 5 -> {
                         int n = count("memories");
                         for (int i = 0; i < n; i++) {
@@ -201,12 +244,33 @@ public record WasmBinary(
                         }
                     }
                     case 8 -> start = true;
-                    case 4, 6, 9, 10, 11, 12 -> {
-                        // tables, globals, elements, code, data, data count: compiled and validated by Wasmtime
+                    case 6 -> globals = count("globals"); // each then validated by Wasmtime
+                    case 10 -> {
+                        codeBytes = size;
+                        bodies = count("function bodies");
+                        for (int i = 0; i < bodies; i++) {
+                            int bodySize = u32();
+                            if (Integer.toUnsignedLong(bodySize) > end - pos) {
+                                throw malformed("function body " + i + " claims " + Integer.toUnsignedString(bodySize)
+                                        + " bytes, past the end of the code section");
+                            }
+                            largestBody = Math.max(largestBody, bodySize);
+                            pos += bodySize;
+                        }
+                    }
+                    case 11 -> {
+                        int n = count("data segments");
+                        for (int i = 0; i < n; i++) {
+                            data.add(dataSegment(i, end));
+                        }
+                    }
+                    case 9, 12 -> {
+                        // elements, data count: validated by Wasmtime; element segments are bounded by the table
                     }
                     default -> throw malformed("unknown section id " + id + " at offset " + (pos - 1));
                 }
                 pos = end;
+                limit = b.length;
             }
             List<FuncType> importedFuncTypes = imports.stream()
                     .filter(i -> i.kind() == ExternKind.FUNC)
@@ -236,8 +300,14 @@ public record WasmBinary(
                 exports.add(new Export(exportNames.get(i), kind, index, type));
             }
             custom.replaceAll((k, v) -> List.copyOf(v));
-            return new WasmBinary(List.copyOf(imports), List.copyOf(exports), List.copyOf(memories), start,
-                    Map.copyOf(custom));
+            if (bodies != functionTypeIndexes.size()) {
+                throw malformed("the module declares " + functionTypeIndexes.size() + " functions but has "
+                        + bodies + " function bodies");
+            }
+            Footprint footprint = new Footprint(b.length, functionTypeIndexes.size(), codeBytes, largestBody,
+                    globals, List.copyOf(data));
+            return new WasmBinary(List.copyOf(imports), List.copyOf(exports), List.copyOf(memories),
+                    List.copyOf(tables), start, Map.copyOf(custom), footprint);
         }
 
         private Import importEntry(List<FuncType> types) {
@@ -253,7 +323,7 @@ public record WasmBinary(
                     yield new Import(module, field, ExternKind.FUNC, null, types.get(typeIndex));
                 }
                 case 0x01 -> {
-                    u8(); // reference type
+                    refType();
                     limits();
                     yield new Import(module, field, ExternKind.TABLE, null, null);
                 }
@@ -296,6 +366,59 @@ public record WasmBinary(
             return out;
         }
 
+        /** A data segment (flags 0: active in memory 0; 1: passive; 2: active with a memory index). */
+        private DataSegment dataSegment(int index, int sectionEnd) {
+            int flags = u32();
+            long offset = switch (flags) {
+                case 0 -> constOffset(index);
+                case 1 -> -1;
+                case 2 -> {
+                    u32(); // memory index: the validator allows one memory, Wasmtime checks the index
+                    yield constOffset(index);
+                }
+                default -> throw malformed("data segment " + index + " has unknown flags " + flags);
+            };
+            long length = Integer.toUnsignedLong(u32());
+            if (length > sectionEnd - pos) {
+                throw malformed("data segment " + index + " claims " + length
+                        + " bytes, past the end of the data section");
+            }
+            pos += (int) length;
+            return new DataSegment(index, flags != 1, offset, length);
+        }
+
+        /**
+         * The offset expression of an active data segment: {@code i32.const N} (what an ABI v1 module can use: it
+         * imports no globals and the engine has no extended constant expressions), else -1 after skipping an
+         * {@code i64.const} or {@code global.get}, which the validator or Wasmtime then refuses.
+         */
+        private long constOffset(int index) {
+            int op = u8();
+            long offset = switch (op) {
+                case 0x41 -> Integer.toUnsignedLong(s32());
+                case 0x42, 0x23 -> {
+                    u64(); // i64.const (memory64) or global.get: read past the immediate
+                    yield -1;
+                }
+                default -> throw malformed("the offset of data segment " + index + " is not a constant (opcode 0x"
+                        + Integer.toHexString(op) + ")");
+            };
+            if (u8() != 0x0B) {
+                throw malformed("the offset of data segment " + index + " is not a single constant");
+            }
+            return offset;
+        }
+
+        private String refType() {
+            int t = u8();
+            return switch (t) {
+                case 0x70 -> "funcref";
+                case 0x6F -> "externref";
+                default -> throw malformed("unknown table element type 0x" + Integer.toHexString(t)
+                        + " at offset " + (pos - 1));
+            };
+        }
+
         private Limits limits() {
             int flags = u8();
             if (flags > 7) {
@@ -312,8 +435,9 @@ public record WasmBinary(
 
         private String name() {
             int len = u32();
-            if (len < 0 || pos + len > b.length) {
-                throw malformed("a name at offset " + pos + " runs past the end of the file (truncated?)");
+            if (len < 0 || len > limit - pos) {
+                throw malformed("a name of " + Integer.toUnsignedString(len) + " bytes at offset " + pos
+                        + " runs past the end of its " + (limit == b.length ? "file (truncated?)" : "section"));
             }
             String s = new String(b, pos, len, StandardCharsets.UTF_8);
             pos += len;
@@ -323,16 +447,17 @@ public record WasmBinary(
         /** A vector length: every element takes at least one byte, so it cannot exceed what is left. */
         private int count(String what) {
             int n = u32();
-            if (n < 0 || n > b.length - pos) {
+            if (n < 0 || n > limit - pos) {
                 throw malformed("a vector of " + Integer.toUnsignedString(n) + " " + what + " at offset " + pos
-                        + " cannot fit in the " + (b.length - pos) + " bytes left");
+                        + " cannot fit in the " + (limit - pos) + " bytes left in its section");
             }
             return n;
         }
 
         private int u8() {
-            if (pos >= b.length) {
-                throw malformed("unexpected end of file at offset " + pos + " (truncated?)");
+            if (pos >= limit) {
+                throw malformed(limit == b.length ? "unexpected end of file at offset " + pos + " (truncated?)"
+                        : "a section's content runs past its end at offset " + pos);
             }
             return b[pos++] & 0xFF;
         }
@@ -343,6 +468,24 @@ public record WasmBinary(
                 throw malformed("integer " + v + " does not fit u32 at offset " + pos);
             }
             return (int) v;
+        }
+
+        private int s32() {
+            long result = 0;
+            int shift = 0;
+            int x;
+            do {
+                x = u8();
+                result |= (long) (x & 0x7F) << shift;
+                shift += 7;
+                if (shift > 35) {
+                    throw malformed("signed LEB128 integer too long at offset " + pos);
+                }
+            } while ((x & 0x80) != 0);
+            if (shift < 64 && (x & 0x40) != 0) {
+                result |= -1L << shift;
+            }
+            return (int) result;
         }
 
         private long u64() {

@@ -1,7 +1,7 @@
 package io.wasminference.errors;
 
 /**
- * Why a model call or load failed. The kind decides what a caller should do: whether the instance is still usable
+ * Why a model call or load failed (docs/abi.md §5 maps statuses and traps to kinds; new kinds are added at the end). The kind decides what a caller should do: whether the instance is still usable
  * and whether the failure belongs to the input (dead-letter it) or to the model (replace the instance, maybe fail).
  */
 public enum ErrorKind {
@@ -16,7 +16,11 @@ public enum ErrorKind {
     /** The module broke the ABI at run time (bad status, output not written, buffers moved outside memory). */
     PROTOCOL(true),
     /** The input does not fit the model (shape, dtype, batch), or the model rejected it (status INVALID_INPUT). */
-    INVALID_INPUT(false);
+    INVALID_INPUT(false),
+    /** The module overflowed the wasm stack limit (runaway recursion). */
+    STACK_OVERFLOW(true),
+    /** The module reported a failure of its own (status INTERNAL_ERROR), within the ABI. */
+    MODEL_ERROR(true);
 
     private final boolean instanceReplaced;
 

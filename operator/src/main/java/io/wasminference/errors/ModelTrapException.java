@@ -7,7 +7,11 @@ public class ModelTrapException extends WasmInferenceException {
     private final String trapCode;
 
     public ModelTrapException(String trapCode, String message, Throwable cause) {
-        super(ErrorKind.TRAP, message, cause);
+        this(ErrorKind.TRAP, trapCode, message, cause);
+    }
+
+    protected ModelTrapException(ErrorKind kind, String trapCode, String message, Throwable cause) {
+        super(kind, message, cause);
         this.trapCode = trapCode;
     }
 

@@ -2,6 +2,7 @@ package io.wasminference.format;
 
 import io.wasminference.abi.DType;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.Shape;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
 import io.wasminference.tensor.Tensor;
@@ -26,7 +27,7 @@ import java.util.OptionalInt;
  * per tensor:
  *   name_len u8        then name_len bytes of UTF-8 input name
  *   dtype    u8        0 f32, 1 f64, 2 i32, 3 i64, 4 i8, 5 u8
- *   rank     u8        1..8
+ *   rank     u8        1..8 (Shape.MAX_RANK; a leading 1 counts, so a rank-8 sample is sent without it)
  *   dims     u32 x rank  shape of one sample (a leading 1 is accepted)
  *   data     product(dims) * dtype size bytes
  * </pre>
@@ -77,9 +78,9 @@ public final class BinaryTensorCodec {
                         + " but the model expects " + spec.dtype());
             }
             int rank = u8(b, "rank");
-            if (rank < 1 || rank > 8) {
+            if (rank < 1 || rank > Shape.MAX_RANK) {
                 throw new InvalidInputException(where(id) + "tensor '" + name + "' has rank " + rank
-                        + ", outside 1..8");
+                        + ", outside 1.." + Shape.MAX_RANK);
             }
             int[] dims = new int[rank];
             long elements = 1;

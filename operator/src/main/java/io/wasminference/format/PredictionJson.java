@@ -27,7 +27,7 @@ import java.util.TreeMap;
  *  "batch_size":32,"latency_us":{"queue":812,"inference":1530}}
  *
  * {"id":"a2","error":{"kind":"DECODE","reason":"malformed JSON: ..."},"model":{"name":"","version":""},
- *  "source":"requests/3/1042","payload_base64":"eyJpZCI6..."}
+ *  "source":"requests/3/1042","payload_base64":"eyJpZCI6...","payload_bytes":412}
  * </pre>
  */
 public final class PredictionJson {
@@ -109,18 +109,50 @@ public final class PredictionJson {
         g.writeEndObject();
     }
 
+    /** Longest reason a bounded dead letter keeps, in characters. */
+    public static final int MAX_REASON_CHARS = 8192;
+
+    /** A dead letter with its whole payload and reason. */
     public static byte[] encode(DeadLetter d) {
+        return encode(d, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A dead letter whose size is bounded whatever its input: at most {@code maxPayloadBytes} of the original record
+     * (then {@code "payload_truncated": true} and {@code "payload_bytes"}: the original size) and at most
+     * {@link #MAX_REASON_CHARS} of the reason (when {@code maxPayloadBytes} is not unbounded). Kafka refuses records
+     * above its message limit, and a refused dead letter fails the job, which then reads the same record again.
+     */
+    public static byte[] encode(DeadLetter d, int maxPayloadBytes) {
+        boolean bounded = maxPayloadBytes != Integer.MAX_VALUE;
         ObjectNode root = MAPPER.createObjectNode();
-        root.put("id", d.id());
-        root.putObject("error").put("kind", d.errorKind()).put("reason", d.reason());
+        root.put("id", bounded ? truncate(d.id(), MAX_REASON_CHARS) : d.id());
+        root.putObject("error").put("kind", d.errorKind())
+                .put("reason", bounded ? truncate(d.reason(), MAX_REASON_CHARS) : d.reason());
         root.putObject("model").put("name", d.modelName()).put("version", d.modelVersion());
         if (d.origin() != null) {
             root.put("source", d.origin());
         }
-        if (d.payload() != null) {
-            root.put("payload_base64", Base64.getEncoder().encodeToString(d.payload()));
+        byte[] payload = d.payload();
+        if (payload != null) {
+            if (payload.length > maxPayloadBytes) {
+                root.put("payload_base64", Base64.getEncoder().encodeToString(
+                        java.util.Arrays.copyOf(payload, maxPayloadBytes)));
+                root.put("payload_truncated", true);
+            } else {
+                root.put("payload_base64", Base64.getEncoder().encodeToString(payload));
+            }
+            root.put("payload_bytes", payload.length);
         }
         return bytes(root);
+    }
+
+    private static String truncate(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return s.substring(0, end) + " ... (" + (s.length() - end) + " more characters)";
     }
 
     /**

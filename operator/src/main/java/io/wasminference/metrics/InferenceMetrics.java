@@ -26,6 +26,8 @@ public final class InferenceMetrics {
     public static final String OUT_OF_MEMORY = "outOfMemory";
     public static final String PROTOCOL_ERRORS = "protocolErrors";
     public static final String INVALID_INPUTS = "invalidInputs";
+    public static final String STACK_OVERFLOWS = "stackOverflows";
+    public static final String MODEL_ERRORS = "modelErrors";
     public static final String INSTANCE_RESTARTS = "instanceRestarts";
     public static final String BATCH_SIZE = "batchSize";
     public static final String BATCH_LATENCY_MICROS = "batchLatencyMicros";
@@ -51,6 +53,8 @@ public final class InferenceMetrics {
     private final Counter outOfMemory;
     private final Counter protocolErrors;
     private final Counter invalidInputs;
+    private final Counter stackOverflows;
+    private final Counter modelErrors;
     private final Counter swaps;
     private final Counter swapsRefused;
     private final Counter budgetExhausted;
@@ -80,6 +84,8 @@ public final class InferenceMetrics {
         outOfMemory = g.counter(OUT_OF_MEMORY);
         protocolErrors = g.counter(PROTOCOL_ERRORS);
         invalidInputs = g.counter(INVALID_INPUTS);
+        stackOverflows = g.counter(STACK_OVERFLOWS);
+        modelErrors = g.counter(MODEL_ERRORS);
         swaps = g.counter(MODEL_SWAPS);
         swapsRefused = g.counter(MODEL_SWAPS_REFUSED);
         budgetExhausted = g.counter(BUDGET_EXHAUSTED);
@@ -139,6 +145,8 @@ public final class InferenceMetrics {
             case OUT_OF_MEMORY -> outOfMemory.inc();
             case PROTOCOL -> protocolErrors.inc();
             case INVALID_INPUT -> invalidInputs.inc();
+            case STACK_OVERFLOW -> stackOverflows.inc();
+            case MODEL_ERROR -> modelErrors.inc();
             case REFUSED -> { }
         }
     }

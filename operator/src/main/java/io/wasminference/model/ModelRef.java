@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -62,29 +63,48 @@ public record ModelRef(String location, String sha256) implements Serializable {
     }
 
     /**
-     * Reads the bytes and checks the hash when one is pinned.
+     * Reads the module and checks the hash when one is pinned. A file in another format (an ONNX model) is
+     * compiled on load by a {@link ModelCompiler} on the classpath, with the compile options of its sidecar file
+     * {@code location + ".compile"} if there is one; a pinned hash then matches either the file or the compiled
+     * module (restored state pins the module).
      *
-     * @throws ModelRefusedException when the bytes cannot be read or their hash differs
+     * @return the bytes of an ABI v1 module (not yet validated)
+     * @throws ModelRefusedException when the bytes cannot be read, cannot be compiled, or their hash differs
      */
     public byte[] load() {
         byte[] bytes;
         try {
-            bytes = read();
+            bytes = read(location);
         } catch (IOException e) {
             throw new ModelRefusedException("cannot read model " + location + ": " + e, e);
         }
+        byte[] wasm = ModelCompilers.isWasm(bytes) ? bytes : ModelCompilers.compile(location, bytes, this::sidecar);
         if (sha256 != null) {
             String actual = WasmModel.sha256(bytes);
-            if (!actual.equals(sha256)) {
-                throw new ModelRefusedException("model " + location + " has sha256 " + actual + " but " + sha256
+            if (!actual.equals(sha256) && (wasm == bytes || !WasmModel.sha256(wasm).equals(sha256))) {
+                throw new ModelRefusedException("model " + location + " has sha256 " + actual
+                        + (wasm == bytes ? "" : " (compiled: " + WasmModel.sha256(wasm) + ")") + " but " + sha256
                         + " was expected: the file changed since it was pinned. Deploy the expected file or pin "
                         + "the new hash.");
             }
         }
-        return bytes;
+        return wasm;
     }
 
-    private byte[] read() throws IOException {
+    /** The sidecar file's text, if it exists. */
+    private java.util.Optional<String> sidecar() {
+        try {
+            return java.util.Optional.of(new String(read(location + ModelCompilers.SIDECAR_SUFFIX),
+                    java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw new ModelRefusedException("cannot read compile options " + location + ModelCompilers.SIDECAR_SUFFIX
+                    + ": " + e, e);
+        }
+    }
+
+    private static byte[] read(String location) throws IOException {
         if (location.startsWith(CLASSPATH)) {
             String resource = location.substring(CLASSPATH.length()).replaceFirst("^/+", "");
             ClassLoader cl = Thread.currentThread().getContextClassLoader();
@@ -93,8 +113,8 @@ public record ModelRef(String location, String sha256) implements Serializable {
             }
             try (InputStream in = cl.getResourceAsStream(resource)) {
                 if (in == null) {
-                    throw new IOException("no classpath resource '" + resource + "' (is the jar that holds it on the "
-                            + "job's classpath?)");
+                    throw new java.io.FileNotFoundException("no classpath resource '" + resource + "' (is the jar "
+                            + "that holds it on the job's classpath?)");
                 }
                 return readBounded(in);
             }
@@ -110,8 +130,25 @@ public record ModelRef(String location, String sha256) implements Serializable {
         return FlinkFileSystemReader.read(uri, MAX_MODEL_BYTES);
     }
 
-    private static URI schemeOf(String location) {
-        return hasScheme(location) ? URI.create(location) : null;
+    /**
+     * The URI of a location with a scheme, else null. An encoded URI ({@code file:/a%20b/m.wasm}) is taken as
+     * such; one that is not a valid URI or that would carry a fragment or query ({@code file:/a b/m.wasm},
+     * {@code file:/models #2/m.wasm}: a model location has neither) is read as Flink reads paths, character for
+     * character.
+     */
+    static URI schemeOf(String location) {
+        if (!hasScheme(location)) {
+            return null;
+        }
+        try {
+            URI uri = new URI(location);
+            if (uri.getRawFragment() == null && uri.getRawQuery() == null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // not encoded: below
+        }
+        return new org.apache.flink.core.fs.Path(location).toUri();
     }
 
     /** Whether a location is a URI ({@code s3://...}, {@code file:...}) rather than a plain or Windows path. */

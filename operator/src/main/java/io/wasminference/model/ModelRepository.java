@@ -148,9 +148,13 @@ public final class ModelRepository implements Serializable {
         return fs.exists(path) ? Optional.of(read(fs, path)) : Optional.empty();
     }
 
-    /** The reference that loads exactly the published bytes of a version (pinned by its manifest's hash). */
+    /**
+     * The reference that loads exactly the published bytes of a version (pinned by its manifest's hash). Its
+     * location is an encoded URI, like {@link #root()}: a decoded one ({@code Path.toString()}) is no URI when the
+     * root has a space or {@code #} in it.
+     */
     public ModelRef ref(ModelManifest manifest) {
-        return new ModelRef(new Path(versionDir(manifest.name(), manifest.version()), MODEL_FILE).toString(),
+        return new ModelRef(new Path(versionDir(manifest.name(), manifest.version()), MODEL_FILE).toUri().toString(),
                 manifest.sha256());
     }
 

@@ -16,8 +16,8 @@ import io.wasminference.record.ClassScore;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.Prediction;
+import io.wasminference.runtime.IsolatingRunner;
 import io.wasminference.runtime.ModelInstance;
-import io.wasminference.runtime.SamplesWriter;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.tensor.TopK;
@@ -199,80 +199,70 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 valid.add(i);
             }
         }
-        int max = model.metadata().maxBatch();
-        for (int from = 0; from < valid.size(); from += max) {
-            Isolation batch = new Isolation(entries, outcomes, flushNanos,
-                    System.nanoTime() + config.batchTimeBudget().toNanos());
-            runIsolating(batch, valid.subList(from, Math.min(valid.size(), from + max)));
-        }
+        runIsolating(entries, valid, outcomes, flushNanos);
         return List.of(outcomes);
     }
 
-    /** One batch being run and, if it fails, isolated: where outcomes go and when retrying must stop. */
-    private record Isolation(List<BatchBuffer.Entry<InferenceRequest>> entries, Outcome[] outcomes, long flushNanos,
-            long retryDeadlineNanos) {
-        boolean budgetSpent() {
-            return System.nanoTime() - retryDeadlineNanos >= 0;
-        }
-    }
-
     /**
-     * Runs the records at {@code indexes} in one call; if it fails, bisects while the batch's time budget lasts.
-     * Once it is spent, a failed group is dead-lettered as a whole instead of split, and the halves still waiting
-     * are run once each: one batch costs at most the budget plus (1 + log2 of its size) call timeouts (without the
-     * budget, a batch of 64 that always times out took 127 call timeouts, past the checkpoint and transaction
-     * timeouts), and a single hanging record still leaves the rest of the batch predicted.
+     * Runs the valid requests through the instance; {@link IsolatingRunner} bisects failed calls while the batch's
+     * time budget lasts and reports the groups it could not split any more.
      */
-    private void runIsolating(Isolation batch, List<Integer> indexes) {
-        List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
-        for (int i : indexes) {
-            inputs.add(batch.entries().get(i).element().inputs());
-        }
-        long start = System.nanoTime();
-        List<Tensor> outputs;
-        try {
-            outputs = instance.run(indexes.size(), new SamplesWriter(inputs));
-        } catch (WasmInferenceException e) {
-            metrics.recordFailure(e.kind());
-            boolean modelFault = e.kind() != ErrorKind.INVALID_INPUT;
-            if (modelFault && config.errorPolicy() == ErrorPolicy.FAIL) {
-                throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + indexes.size()
-                        + " (error policy FAIL): " + e.getMessage(), e);
-            }
-            if (indexes.size() > 1 && batch.budgetSpent()) {
-                deadLetterUnisolated(batch, indexes, e);
-                return;
-            }
-            if (indexes.size() > 1) {
-                // Bisect on a fresh instance: one poison record in a batch of n costs about 2 log2(n) calls, not n.
-                LOG.debug("Batch of {} failed ({}); retrying its halves", indexes.size(), e.kind());
-                int mid = indexes.size() / 2;
-                runIsolating(batch, indexes.subList(0, mid));
-                runIsolating(batch, indexes.subList(mid, indexes.size()));
-                return;
-            }
-            int i = indexes.get(0);
-            batch.outcomes()[i] = Outcome.of(deadLetter(batch.entries().get(i).element(), e.kind().name(),
-                    e.getMessage()));
-            countModelFailures(e, 1);
+    private void runIsolating(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
+            Outcome[] outcomes, long flushNanos) {
+        if (indexes.isEmpty()) {
             return;
         }
-        long micros = (System.nanoTime() - start) / 1000;
-        consecutiveFailures = 0;
-        metrics.recordBatch(indexes.size(), micros);
-        String tooLarge = outputTooLarge();
-        for (int b = 0; b < indexes.size(); b++) {
-            int i = indexes.get(b);
-            BatchBuffer.Entry<InferenceRequest> entry = batch.entries().get(i);
-            if (tooLarge != null) {
-                batch.outcomes()[i] = Outcome.of(deadLetter(entry.element(), DeadLetter.OUTPUT_TOO_LARGE, tooLarge));
-                continue;
-            }
-            long queueMicros = Math.max(0, (batch.flushNanos() - entry.arrivedNanos()) / 1000);
-            batch.outcomes()[i] = Outcome.of(prediction(entry.element(), outputs, b, indexes.size(), queueMicros,
-                    micros));
-            metrics.recordPrediction(queueMicros, micros);
+        List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
+        for (int i : indexes) {
+            inputs.add(entries.get(i).element().inputs());
         }
+        String tooLarge = outputTooLarge();
+        IsolatingRunner.Listener listener = new IsolatingRunner.Listener() {
+            @Override
+            public void callFailed(WasmInferenceException e, int batchSize) {
+                metrics.recordFailure(e.kind());
+                if (e.kind() != ErrorKind.INVALID_INPUT && config.errorPolicy() == ErrorPolicy.FAIL) {
+                    throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + batchSize
+                            + " (error policy FAIL): " + e.getMessage(), e);
+                }
+                if (batchSize > 1) {
+                    LOG.debug("Batch of {} failed ({}); retrying its halves unless its time budget is spent",
+                            batchSize, e.kind());
+                }
+            }
+
+            @Override
+            public void callSucceeded(int batchSize, long micros) {
+                consecutiveFailures = 0;
+                metrics.recordBatch(batchSize, micros);
+            }
+
+            @Override
+            public void predicted(int position, List<Tensor> outputs, int row, int batchSize, long micros) {
+                int i = indexes.get(position);
+                BatchBuffer.Entry<InferenceRequest> entry = entries.get(i);
+                if (tooLarge != null) {
+                    outcomes[i] = Outcome.of(deadLetter(entry.element(), DeadLetter.OUTPUT_TOO_LARGE, tooLarge));
+                    return;
+                }
+                long queueMicros = Math.max(0, (flushNanos - entry.arrivedNanos()) / 1000);
+                outcomes[i] = Outcome.of(prediction(entry.element(), outputs, row, batchSize, queueMicros, micros));
+                metrics.recordPrediction(queueMicros, micros);
+            }
+
+            @Override
+            public void failed(int position, WasmInferenceException e) {
+                int i = indexes.get(position);
+                outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), e.kind().name(), e.getMessage()));
+                countModelFailures(e, 1);
+            }
+
+            @Override
+            public void failedTogether(int from, int to, WasmInferenceException e) {
+                deadLetterUnisolated(entries, indexes.subList(from, to), outcomes, e);
+            }
+        };
+        IsolatingRunner.run(instance, model.metadata().maxBatch(), inputs, config.batchTimeBudget(), listener);
     }
 
     /**
@@ -295,7 +285,8 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     }
 
     /** The budget is spent: the records of a failed group share its error instead of being retried. */
-    private void deadLetterUnisolated(Isolation batch, List<Integer> indexes, WasmInferenceException cause) {
+    private void deadLetterUnisolated(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
+            Outcome[] outcomes, WasmInferenceException cause) {
         metrics.recordBudgetExhausted();
         LOG.warn("Subtask {}: a group of {} records failed and was not retried one by one: the batch time budget of "
                 + "{} is spent ({}: {})", subtask, indexes.size(), config.batchTimeBudget(), cause.kind(),
@@ -305,8 +296,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 + "used the batch's time budget of " + config.batchTimeBudget() + " (batchTimeBudget); it may or "
                 + "may not be the cause";
         for (int i : indexes) {
-            batch.outcomes()[i] = Outcome.of(deadLetter(batch.entries().get(i).element(), cause.kind().name(),
-                    reason));
+            outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), cause.kind().name(), reason));
         }
         countModelFailures(cause, indexes.size());
     }

@@ -6,6 +6,7 @@ import io.wasminference.abi.ModuleValidator.ValidatedModule;
 import io.wasminference.abi.Status;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
+import io.wasminference.errors.ModelErrorException;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.tensor.Tensor;
 import org.slf4j.Logger;
@@ -155,13 +156,23 @@ public final class ModelInstance implements AutoCloseable {
         mem = s.memory(); // the call may have grown memory: a new view
         Status status = Status.of(code);
         if (status != Status.OK) {
+            // docs/abi.md §5: the status -> error kind table.
             String message = moduleMessage(mem, control);
+            String said = message.isEmpty() ? "" : ": " + message;
             if (status == Status.INVALID_INPUT) {
                 throw new InvalidInputException("model " + metadata.id() + " rejected the input (status INVALID_INPUT)"
-                        + (message.isEmpty() ? "" : ": " + message));
+                        + said);
             }
-            throw s.protocol("wi_run returned status " + code + (status != null ? " (" + status + ")" : " (undefined)")
-                    + (message.isEmpty() ? "" : ": " + message));
+            if (status == Status.INTERNAL_ERROR) {
+                throw new ModelErrorException("model " + metadata.id() + " reported a failure (status INTERNAL_ERROR)"
+                        + said + ". The instance is replaced.");
+            }
+            if (status == Status.INVALID_BATCH) {
+                throw s.protocol("wi_run returned status 1 (INVALID_BATCH) for a batch of " + batch + ", within the "
+                        + "1.." + metadata.maxBatch() + " its metadata accepts" + said);
+            }
+            throw s.protocol("wi_run returned status " + Integer.toUnsignedString(code) + " (undefined; ABI v1 "
+                    + "defines 0 to 3)" + said);
         }
         List<Tensor> outputs = new ArrayList<>(nOut);
         for (int o = 0; o < nOut; o++) {

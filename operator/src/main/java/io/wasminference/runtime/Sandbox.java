@@ -17,6 +17,7 @@ import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.ModelOutOfMemoryException;
 import io.wasminference.errors.ModelProtocolException;
 import io.wasminference.errors.ModelRefusedException;
+import io.wasminference.errors.ModelStackOverflowException;
 import io.wasminference.errors.ModelTimeoutException;
 import io.wasminference.errors.ModelTrapException;
 import io.wasminference.errors.WasmInferenceException;
@@ -88,7 +89,9 @@ final class Sandbox implements AutoCloseable {
         try {
             instance = new Instance(store, compiled.module(), imports);
         } catch (RuntimeException e) {
-            throw classify(e, "instantiation (start function)", limits.startupTimeout().toMillis(), started);
+            // Without a start function, instantiation only copies data and element segments into memory and table.
+            throw classify(e, validated.binary().hasStartFunction() ? "instantiation (start function)"
+                    : "instantiation (data and element segments)", limits.startupTimeout().toMillis(), started);
         }
         handles.add(instance::dispose);
         if (!plan.imported()) {
@@ -235,22 +238,39 @@ final class Sandbox implements AutoCloseable {
                     + "just slow, raise the call timeout or lower the batch size; if it never finishes, fix the model.",
                     e);
         }
-        MemoryPlan plan = validated.memory();
-        boolean atCap = memory != null && !closed && memory.size(store) >= plan.maxPages();
-        if (atCap) {
-            return new ModelOutOfMemoryException("model " + model + " trapped (" + (trap != null ? trap : e.getMessage())
-                    + ") during " + during + " with its memory at the sandbox's cap of " + plan.maxPages()
-                    + " pages (" + (plan.maxBytes() >> 20) + " MiB). The instance is replaced. Raise the memory "
-                    + "limit if the model legitimately needs more, or lower the batch size.", e);
-        }
         if (trap == Trap.STACK_OVERFLOW) {
-            return new ModelTrapException(trap.name(), "model " + model + " overflowed the wasm stack ("
+            return new ModelStackOverflowException("model " + model + " overflowed the wasm stack ("
                     + (limits.maxWasmStackBytes() >> 10) + " KiB) during " + during
                     + ": runaway recursion. The instance is replaced.", e);
         }
+        MemoryPlan plan = validated.memory();
+        long pages = memory != null && !closed ? memory.size(store) : -1;
+        // Out of memory only when the module grew its memory up to the sandbox's cap: at a maximum the module
+        // declared itself (a fixed-size memory, say) a trap is the module's own, and raising the limit would not help.
+        boolean grewToMax = pages >= plan.maxPages() && pages > plan.minPages();
+        if (grewToMax && plan.cappedBySandbox()) {
+            return new ModelOutOfMemoryException("model " + model + " trapped (" + (trap != null ? trap : e.getMessage())
+                    + ") during " + during + " with its memory at the sandbox's cap of "
+                    + MemoryPlan.describePages(plan.maxPages()) + ". The instance is replaced. Raise the memory "
+                    + "limit if the model legitimately needs more, or lower the batch size.", e);
+        }
+        String memoryNote = "";
+        if (grewToMax) {
+            memoryNote = " Its memory had grown to the module's own declared maximum of "
+                    + MemoryPlan.describePages(plan.maxPages()) + ", where memory.grow fails: if it ran out of "
+                    + "memory, declare a larger maximum (within the sandbox's cap).";
+        } else if (trap == Trap.UNREACHABLE_CODE_REACHED && pages >= 0) {
+            // What a C or Rust module does when an allocation fails: memory.grow returned -1 because the request
+            // was larger than what is left below the maximum, and the module aborted.
+            memoryNote = " Its memory was " + MemoryPlan.describePages(pages) + " of the "
+                    + MemoryPlan.describePages(plan.maxPages()) + " it may grow to (" + (plan.cappedBySandbox()
+                            ? "the sandbox's cap" : "its own declared maximum") + "); memory.grow returns -1 for a "
+                    + "request larger than what is left, so if this followed a failed allocation, raise the "
+                    + (plan.cappedBySandbox() ? "memory limit" : "module's maximum") + " or lower the batch size.";
+        }
         String code = trap != null ? trap.name() : "UNKNOWN";
         return new ModelTrapException(code, "model " + model + " trapped during " + during + ": "
-                + (trap != null ? trap : e.getMessage()) + ". The instance is replaced.", e);
+                + (trap != null ? trap : e.getMessage()) + ". The instance is replaced." + memoryNote, e);
     }
 
     private static ModelRefusedException refused(ModelMetadata meta, String detail) {

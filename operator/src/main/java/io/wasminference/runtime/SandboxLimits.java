@@ -1,6 +1,7 @@
 package io.wasminference.runtime;
 
 import io.wasminference.abi.MemoryPlan;
+import io.wasminference.abi.ModuleLimits;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -16,9 +17,10 @@ import java.util.Objects;
  * @param maxWasmStackBytes limit of the wasm stack; must stay well below the calling thread's stack (the JVM
  *     default of 1 MiB leaves room for 256 KiB), otherwise a deep recursion in wasm overflows the native stack
  *     and kills the JVM
+ * @param moduleLimits what a module may declare besides its memory (tables, ...), checked before compiling
  */
 public record SandboxLimits(long memoryLimitBytes, Duration callTimeout, Duration startupTimeout,
-        long maxWasmStackBytes) implements Serializable {
+        long maxWasmStackBytes, ModuleLimits moduleLimits) implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
@@ -34,6 +36,7 @@ public record SandboxLimits(long memoryLimitBytes, Duration callTimeout, Duratio
     public SandboxLimits {
         Objects.requireNonNull(callTimeout, "callTimeout");
         Objects.requireNonNull(startupTimeout, "startupTimeout");
+        Objects.requireNonNull(moduleLimits, "moduleLimits");
         if (memoryLimitBytes < MemoryPlan.PAGE_BYTES || memoryLimitBytes > MAX_MEMORY_LIMIT_BYTES) {
             throw new IllegalArgumentException("memory limit " + memoryLimitBytes + " bytes is outside 64 KiB.."
                     + MAX_MEMORY_LIMIT_BYTES + " bytes");
@@ -50,26 +53,30 @@ public record SandboxLimits(long memoryLimitBytes, Duration callTimeout, Duratio
         }
     }
 
-    /** 256 MiB memory, 10 s per call, 10 s start-up, 256 KiB wasm stack. */
+    /** 256 MiB memory, 10 s per call, 10 s start-up, 256 KiB wasm stack, {@link ModuleLimits#defaults()}. */
     public static SandboxLimits defaults() {
         return new SandboxLimits(DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_CALL_TIMEOUT, DEFAULT_STARTUP_TIMEOUT,
-                DEFAULT_MAX_WASM_STACK_BYTES);
+                DEFAULT_MAX_WASM_STACK_BYTES, ModuleLimits.defaults());
     }
 
     public SandboxLimits withMemoryLimitBytes(long bytes) {
-        return new SandboxLimits(bytes, callTimeout, startupTimeout, maxWasmStackBytes);
+        return new SandboxLimits(bytes, callTimeout, startupTimeout, maxWasmStackBytes, moduleLimits);
     }
 
     public SandboxLimits withCallTimeout(Duration timeout) {
-        return new SandboxLimits(memoryLimitBytes, timeout, startupTimeout, maxWasmStackBytes);
+        return new SandboxLimits(memoryLimitBytes, timeout, startupTimeout, maxWasmStackBytes, moduleLimits);
     }
 
     public SandboxLimits withStartupTimeout(Duration timeout) {
-        return new SandboxLimits(memoryLimitBytes, callTimeout, timeout, maxWasmStackBytes);
+        return new SandboxLimits(memoryLimitBytes, callTimeout, timeout, maxWasmStackBytes, moduleLimits);
     }
 
     public SandboxLimits withMaxWasmStackBytes(long bytes) {
-        return new SandboxLimits(memoryLimitBytes, callTimeout, startupTimeout, bytes);
+        return new SandboxLimits(memoryLimitBytes, callTimeout, startupTimeout, bytes, moduleLimits);
+    }
+
+    public SandboxLimits withModuleLimits(ModuleLimits limits) {
+        return new SandboxLimits(memoryLimitBytes, callTimeout, startupTimeout, maxWasmStackBytes, limits);
     }
 
     /** The memory cap in whole wasm pages. */

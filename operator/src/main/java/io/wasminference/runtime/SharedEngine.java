@@ -38,13 +38,19 @@ final class SharedEngine {
     private SharedEngine(long maxWasmStackBytes) {
         this.maxWasmStackBytes = maxWasmStackBytes;
         NativeLibrary.ensureLoaded();
+        // The accepted feature set (docs/abi.md §6): WebAssembly 1.0 with the post-MVP features a model kernel
+        // uses and that need no host support. Reference types are off: they bring table.grow on tables of any
+        // size, which the memory cap does not cover. Threads are off (shared memory, atomics): one thread per
+        // instance. Memory64, multi-memory, tail calls and relaxed SIMD have no setter in wasmtime-java 0.19.0 and
+        // are off by default in Wasmtime 7 (HostileModuleTest checks each). Sign extension, non-trapping
+        // float-to-int and mutable globals are always on.
         Config config = new Config()
                 .epochInterruption(true)
                 .maxWasmStack(maxWasmStackBytes)
                 .wasmSimd(true)
                 .wasmBulkMemory(true)
                 .wasmMultiValue(true)
-                .wasmReferenceTypes(true)
+                .wasmReferenceTypes(false)
                 .wasmThreads(false);
         this.engine = new Engine(config); // takes ownership of config
         this.ticker = new Thread(this::tick, "wasm-inference-epoch-ticker-" + (maxWasmStackBytes >> 10) + "k");

@@ -45,10 +45,11 @@ public final class WasmModel implements AutoCloseable {
      * Validates and compiles a module.
      *
      * @throws io.wasminference.errors.ModelRefusedException when the module is malformed, lacks valid metadata,
-     *     imports anything but its memory, or exceeds the memory cap
+     *     imports anything but its memory, or exceeds the memory cap or the {@link SandboxLimits#moduleLimits()}
      */
     public static WasmModel load(byte[] wasm, SandboxLimits limits) {
-        ValidatedModule validated = ModuleValidator.validate(wasm, limits.memoryLimitPages());
+        ValidatedModule validated = ModuleValidator.validate(wasm, limits.memoryLimitPages(),
+                limits.moduleLimits());
         String sha256 = sha256(wasm);
         CompiledModule compiled = CompiledModule.acquire(wasm, sha256, validated.metadata().id(),
                 limits.maxWasmStackBytes());

@@ -106,4 +106,58 @@ class MetadataParserTest {
         assertThatThrownBy(() -> MetadataParser.parse(new byte[] {'a', 'b', 'i', ':', (byte) 0xC3, (byte) 0x28}))
                 .hasMessageContaining("not valid UTF-8");
     }
+
+    /** The record serializers store the rank in a byte, the binary format caps it at 8: so does the metadata. */
+    @Test
+    void capsTheRankAtEight() {
+        String rank8 = VALID.replace("input: mask f32 1x28x28", "input: mask f32 1x1x1x1x1x1x28x28");
+        assertThat(MetadataParser.parse(rank8).inputs().get(1).shape().rank()).isEqualTo(8);
+        String rank9 = VALID.replace("input: mask f32 1x28x28", "input: mask f32 1x1x1x1x1x1x1x28x28");
+        assertThatThrownBy(() -> MetadataParser.parse(rank9))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("line 8: input 'mask': shape 1x1x1x1x1x1x1x28x28 has 9 dimensions; "
+                        + "ABI v1 allows at most 8");
+        String rank128 = VALID.replace("input: mask f32 1x28x28", "input: mask f32 " + "1x".repeat(127) + "1");
+        assertThatThrownBy(() -> MetadataParser.parse(rank128))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("has 128 dimensions");
+    }
+
+    /** Edge cases of the syntax, as docs/abi.md §2 states them. */
+    @Test
+    void skipsALeadingByteOrderMark() {
+        byte[] text = VALID.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] withBom = new byte[text.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, withBom, 3, text.length);
+        assertThat(MetadataParser.parse(withBom).name()).isEqualTo("fashion-lenet5");
+    }
+
+    @Test
+    void aHashAfterAValueIsPartOfTheValueAndTheErrorSaysSo() {
+        assertThatThrownBy(() -> MetadataParser.parse(VALID.replace("max_batch: 128", "max_batch: 128  # at most")))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("line 5: max_batch '128  # at most' is not an integer")
+                .hasMessageContaining("'#' starts a comment only at the start of a line");
+        String described = VALID.replace("kind: classifier", "kind: classifier\ndescription: model #3 of 5");
+        assertThat(MetadataParser.parse(described).description()).isEqualTo("model #3 of 5");
+        assertThat(MetadataParser.parse(VALID.replace("label: 9 Ankle boot", "label: 9 Ankle boot #9"))
+                .label(9)).isEqualTo("Ankle boot #9");
+    }
+
+    @Test
+    void refusesUpperCaseDtypes() {
+        assertThatThrownBy(() -> MetadataParser.parse(VALID.replace("image u8", "image U8")))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("line 7: input 'image': dtype 'U8' must be lower case ('u8')");
+    }
+
+    @Test
+    void refusesALabelWithoutText() {
+        assertThatThrownBy(() -> MetadataParser.parse(VALID.replace("label: 9 Ankle boot", "label: 9")))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining("label 9 has no text");
+    }
 }

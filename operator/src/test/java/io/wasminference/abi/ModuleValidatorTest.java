@@ -40,6 +40,8 @@ class ModuleValidatorTest {
         "exported_memory_unbounded | declares no maximum",
         "huge_memory               | needs at least 20000 pages",
         "truncated                 | not a valid WebAssembly module",
+        "bad_custom_name           | a name of 5 bytes at offset 11 runs past the end of its section",
+        "data_beyond_memory        | data segment 3 (16 bytes at offset 65530) ends at byte 65546, beyond the memory's initial size of 65536 bytes (1 pages)",
         "random_bytes              | not a valid WebAssembly module",
     })
     void refusesBeforeRunning(String fixture, String expectedMessage) {
@@ -54,6 +56,55 @@ class ModuleValidatorTest {
                 .isInstanceOf(ModelRefusedException.class)
                 .hasMessageContaining("declares a maximum of 4 pages")
                 .hasMessageContaining("cap of 2 pages");
+    }
+
+    /**
+     * What compiling costs is bounded before Wasmtime sees the module: each limit refuses a fixture that is within
+     * the others. {@code features_accepted} is 388 bytes with 3 functions (code section 138 bytes, largest body
+     * 112 bytes, wi_run) and 1 global.
+     */
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+        "module   | the module is 388 bytes, above the sandbox's limit of 387 bytes",
+        "code     | the module's code section is 138 bytes, above the sandbox's limit of 137 bytes",
+        "function | a function body of 112 bytes, above the sandbox's limit of 111 bytes per function",
+        "functions| defines 3 functions, above the sandbox's limit of 2",
+        "globals  | defines 1 globals, above the sandbox's limit of 0",
+    })
+    void refusesModulesAboveTheirCompileLimits(String limit, String message) {
+        byte[] wasm = Fixtures.wasm("features_accepted");
+        ModuleLimits d = ModuleLimits.defaults();
+        ModuleLimits tight = switch (limit.trim()) {
+            case "module" -> d.withMaxModuleBytes(wasm.length - 1);
+            case "code" -> d.withMaxCodeBytes(137);
+            case "function" -> d.withMaxFunctionBytes(111);
+            case "functions" -> d.withMaxFunctions(2);
+            case "globals" -> d.withMaxGlobals(0);
+            default -> throw new IllegalArgumentException(limit);
+        };
+        assertThat(ModuleValidator.validate(wasm, CAP_PAGES).binary().footprint().moduleBytes()).isEqualTo(388);
+        assertThatThrownBy(() -> ModuleValidator.validate(wasm, CAP_PAGES, tight))
+                .isInstanceOf(ModelRefusedException.class)
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void readsTheFootprintOfAModule() {
+        WasmBinary.Footprint f = ModuleValidator.validate(Fixtures.wasm("features_accepted"), CAP_PAGES)
+                .binary().footprint();
+        assertThat(f.definedFunctions()).isEqualTo(3);
+        assertThat(f.codeBytes()).isEqualTo(138);
+        assertThat(f.largestFunctionBytes()).isEqualTo(112);
+        assertThat(f.definedGlobals()).isEqualTo(1);
+        assertThat(f.dataSegments()).extracting(WasmBinary.DataSegment::offset).containsExactly(1024L, 1056L, 1072L);
+        assertThat(f.dataSegments()).extracting(WasmBinary.DataSegment::length).containsExactly(20L, 8L, 8L);
+    }
+
+    @Test
+    void refusesAFunctionLimitAboveWhatCraneliftSurvives() {
+        assertThatThrownBy(() -> ModuleLimits.defaults().withMaxFunctionBytes(8L << 20))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("crashed the JVM");
     }
 
     @Test

@@ -27,6 +27,15 @@ class ModelRefTest {
     }
 
     @Test
+    void aFileUriWithASpaceOrAHashLoadsWhetherOrNotItIsEncoded() throws Exception {
+        byte[] wasm = Fixtures.wasm("identity");
+        Path file = Files.write(Files.createDirectories(dir.resolve("a b #c")).resolve("m.wasm"), wasm);
+        assertThat(ModelRef.of(file.toString()).load()).isEqualTo(wasm);
+        assertThat(ModelRef.of(file.toUri().toString()).load()).isEqualTo(wasm); // file:///.../a%20b%20%23c/m.wasm
+        assertThat(ModelRef.of("file://" + file).load()).isEqualTo(wasm); // as typed: file:///.../a b #c/m.wasm
+    }
+
+    @Test
     void verifiesAPinnedSha256() throws Exception {
         byte[] wasm = Fixtures.wasm("identity");
         Path file = Files.write(dir.resolve("m.wasm"), wasm);

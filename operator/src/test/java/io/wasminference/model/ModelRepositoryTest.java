@@ -51,6 +51,23 @@ class ModelRepositoryTest {
                 .isEqualTo(m);
     }
 
+    /** Publishing wrote the files; a deploy reads them through {@link ModelRepository#ref}: both must find them. */
+    @Test
+    void aRepositoryWhosePathHasASpaceOrAHashDeploysWhatItPublished() throws Exception {
+        for (String name : List.of("my models", "models #2", "50% off")) {
+            Path root = Files.createDirectories(dir.resolve(name));
+            for (String given : List.of(root.toString(), root.toUri().toString())) {
+                ModelRepository repo = new ModelRepository(given);
+                ModelManifest m = repo.publish(Fixtures.sample("digits-mlp", "model.wasm"), List.of(),
+                        SandboxLimits.defaults());
+                assertThat(root.resolve("digits-mlp/1.0.0/model.wasm")).exists();
+                assertThat(repo.find("digits-mlp", "1.0.0")).contains(m);
+                assertThat(repo.list()).containsExactly(m);
+                assertThat(repo.ref(m).load()).as(given).isEqualTo(Fixtures.sample("digits-mlp", "model.wasm"));
+            }
+        }
+    }
+
     @Test
     void refusesModulesThatFailValidationOrTheirGoldenVectors() {
         ModelRepository repo = new ModelRepository(dir.toString());

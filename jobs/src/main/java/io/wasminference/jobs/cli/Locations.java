@@ -2,16 +2,33 @@ package io.wasminference.jobs.cli;
 
 import io.wasminference.model.ModelRef;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 /** Expands the {@code sample:NAME} shorthand of the command-line tool to the bundled sample models. */
 public final class Locations {
     private Locations() {}
 
     public static final String SAMPLE = "sample:";
 
-    /** {@code sample:NAME} becomes the bundled model; anything else is a {@link ModelRef} location. */
+    /** The models bundled in the jar (the {@code samples} module). */
+    public static final List<String> SAMPLES = List.of("fashion-lenet5", "digits-mlp");
+
+    /**
+     * {@code sample:NAME} becomes the bundled model, a classpath resource (so it resolves on every TaskManager that
+     * runs the jar); anything else is a {@link ModelRef} location.
+     *
+     * @throws Args.UsageException for a sample that is not bundled
+     */
     public static ModelRef model(String location) {
         if (location.startsWith(SAMPLE)) {
-            return ModelRef.of("classpath:samples/" + location.substring(SAMPLE.length()) + "/model.wasm");
+            String name = location.substring(SAMPLE.length());
+            String resource = "samples/" + name + "/model.wasm";
+            if (name.isEmpty() || name.contains("/") || Locations.class.getClassLoader().getResource(resource) == null) {
+                throw new Args.UsageException("unknown sample '" + name + "' in " + location + ": the bundled models are "
+                        + SAMPLES.stream().map(n -> SAMPLE + n).collect(Collectors.joining(", ")));
+            }
+            return ModelRef.of("classpath:" + resource);
         }
         return ModelRef.of(location);
     }

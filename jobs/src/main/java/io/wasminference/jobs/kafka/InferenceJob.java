@@ -10,7 +10,6 @@ import io.wasminference.record.ModelCommand;
 import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
-import io.wasminference.runtime.SandboxLimits;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -82,9 +81,7 @@ public final class InferenceJob {
         WasmInference inference = WasmInference.model(o.model())
                 .batchSize(o.integer("batch-size"))
                 .maxBatchDelay(Duration.ofMillis(o.integer("max-delay-ms")))
-                .limits(SandboxLimits.defaults()
-                        .withCallTimeout(Duration.ofMillis(o.integer("timeout-ms")))
-                        .withMemoryLimitBytes((long) o.integer("memory-mib") << 20))
+                .limits(o.sandboxLimits())
                 .topK(o.integer("top-k"))
                 .maxOutputBytes(o.integer("max-output-bytes"));
         o.batchBudget().ifPresent(inference::batchTimeBudget);
@@ -101,7 +98,8 @@ public final class InferenceJob {
                 .uid("kafka-predictions").name("kafka " + o.outputTopic());
         requests.getSideOutput(UNDECODABLE)
                 .union(result.deadLetters())
-                .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic())))
+                .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic(),
+                        o.integer("dead-letter-payload-bytes"))))
                 .uid("kafka-dead-letters").name("kafka " + o.deadLetterTopic());
     }
 

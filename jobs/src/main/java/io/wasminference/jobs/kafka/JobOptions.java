@@ -2,7 +2,9 @@ package io.wasminference.jobs.kafka;
 
 import io.wasminference.format.RecordDecoder;
 import io.wasminference.jobs.cli.Args;
+import io.wasminference.jobs.cli.Locations;
 import io.wasminference.model.ModelRef;
+import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.signing.TrustedKeys;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 
@@ -32,13 +34,15 @@ public final class JobOptions implements Serializable {
             new String[] {"input-topic", "wasm-inference-requests", "topic of input records"},
             new String[] {"output-topic", "wasm-inference-predictions", "topic of predictions"},
             new String[] {"dead-letter-topic", "wasm-inference-dead-letters", "topic of dead letters"},
-            new String[] {"model", null, "model location: path, classpath:..., s3://..., file://..."},
+            new String[] {"model", null, "model location: path, sample:NAME, classpath:..., s3://..., file://..."},
             new String[] {"model-sha256", "", "pin the model's content hash (empty: any content)"},
             new String[] {"group-id", "wasm-inference", "consumer group of the source"},
             new String[] {"format", "auto", "input format: auto, json or binary"},
             new String[] {"batch-size", "64", "most records per wasm call"},
             new String[] {"max-delay-ms", "10", "longest a record waits for a batch"},
             new String[] {"timeout-ms", "10000", "deadline of one wasm call"},
+            new String[] {"startup-timeout-ms", "10000",
+                "deadline of an instance's start-up (start function, _initialize, wi_control)"},
             new String[] {"batch-budget-ms", "", "longest a failed batch is retried in halves to isolate the failing "
                 + "records (empty: 3 call timeouts)"},
             new String[] {"memory-mib", "256", "linear memory cap per instance"},
@@ -50,6 +54,8 @@ public final class JobOptions implements Serializable {
             new String[] {"transaction-timeout-ms", "900000",
                 "Kafka transaction timeout; at most the broker's transaction.max.timeout.ms (default 900000)"},
             new String[] {"max-record-bytes", "4194304", "larger record values are dead-lettered"},
+            new String[] {"dead-letter-payload-bytes", "262144",
+                "most bytes of the input a dead letter keeps (then payload_truncated); keeps it under Kafka's 1 MB"},
             new String[] {"top-k", "5", "classes per classifier prediction"},
             new String[] {"include-outputs", "true", "write the raw output tensors into predictions"},
             new String[] {"max-output-bytes", "131072", "larger outputs per record are dead-lettered "
@@ -59,7 +65,20 @@ public final class JobOptions implements Serializable {
             new String[] {"control-topic", "", "topic of deploy/rollback commands (needs --model-repo)"},
             new String[] {"trusted-keys", "", "PEM file of Ed25519 public keys: deploy only versions signed by one of "
                 + "them (publish --sign-key)"},
-            new String[] {"status-topic", "wasm-inference-model-status", "topic of model events (swaps, refusals)"});
+            new String[] {"status-topic", "wasm-inference-model-status", "topic of model events (swaps, refusals)"},
+            new String[] {"checkpoint-dir", "",
+                "durable checkpoints; a local run resumes from the newest completed one of its --group-id (default "
+                    + "~/.wasm-inference/checkpoints locally; on a cluster, its execution.checkpointing.dir)"},
+            new String[] {"from-checkpoint", "",
+                "local run: restore from this checkpoint or savepoint folder instead of the newest checkpoint"},
+            new String[] {"fresh", "false",
+                "local run: start without state, from the group's committed offsets (old checkpoints are moved aside)"},
+            new String[] {"restart-attempts", "",
+                "restarts after failures before the job fails (default 3 locally; on a cluster, its restart strategy)"},
+            new String[] {"restart-delay-ms", "1000", "pause before each restart (with --restart-attempts or locally)"});
+
+    /** Where a local run keeps its checkpoints unless {@code --checkpoint-dir} says otherwise. */
+    public static final String LOCAL_CHECKPOINT_DIR = "~/.wasm-inference/checkpoints";
 
     private final Map<String, String> values;
     private final Map<String, String> kafka;
@@ -84,6 +103,8 @@ public final class JobOptions implements Serializable {
             if (eq >= 0) {
                 value = key.substring(eq + 1);
                 key = key.substring(0, eq);
+            } else if (isBoolean(key) && (i + 1 >= argv.length || argv[i + 1].startsWith("--"))) {
+                value = "true"; // a bare --fresh, --bounded: like --fresh true
             } else {
                 if (i + 1 >= argv.length) {
                     throw new Args.UsageException("option --" + key + " needs a value");
@@ -107,6 +128,10 @@ public final class JobOptions implements Serializable {
         JobOptions options = new JobOptions(values, kafka);
         options.validate();
         return options;
+    }
+
+    private static boolean isBoolean(String key) {
+        return OPTIONS.stream().anyMatch(o -> o[0].equals(key) && ("true".equals(o[1]) || "false".equals(o[1])));
     }
 
     private static void readConfig(Path file, Map<String, String> given, Map<String, String> kafka) {
@@ -134,10 +159,29 @@ public final class JobOptions implements Serializable {
     }
 
     private void validate() {
-        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "memory-mib", "parallelism",
-                "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes", "top-k",
-                "max-output-bytes")) {
+        for (String k : List.of("batch-size", "max-delay-ms", "timeout-ms", "startup-timeout-ms", "memory-mib",
+                "parallelism", "checkpoint-ms", "checkpoint-timeout-ms", "transaction-timeout-ms", "max-record-bytes",
+                "top-k", "restart-delay-ms", "dead-letter-payload-bytes", "max-output-bytes")) {
             integer(k);
+        }
+        if (integer("dead-letter-payload-bytes") < 0) {
+            throw new Args.UsageException("--dead-letter-payload-bytes must be 0 or more");
+        }
+        if (integer("max-output-bytes") < 1) {
+            throw new Args.UsageException("--max-output-bytes must be at least 1");
+        }
+        for (String[] o : OPTIONS) {
+            if (isBoolean(o[0]) && !values.get(o[0]).equalsIgnoreCase("true")
+                    && !values.get(o[0]).equalsIgnoreCase("false")) {
+                throw new Args.UsageException("--" + o[0] + " must be true or false, got '" + values.get(o[0]) + "'");
+            }
+        }
+        if (!values.get("restart-attempts").isEmpty() && integer("restart-attempts") < 0) {
+            throw new Args.UsageException("--restart-attempts must be 0 or more");
+        }
+        if (flag("fresh") && !values.get("from-checkpoint").isEmpty()) {
+            throw new Args.UsageException("--fresh and --from-checkpoint exclude each other: start without state, or "
+                    + "from that checkpoint");
         }
         delivery();
         format();
@@ -180,10 +224,19 @@ public final class JobOptions implements Serializable {
         return values.get("dead-letter-topic");
     }
 
+    /** {@code --model}; {@code sample:NAME} is the model bundled in the jar (a classpath resource). */
     public ModelRef model() {
-        ModelRef ref = ModelRef.of(values.get("model"));
+        ModelRef ref = Locations.model(values.get("model"));
         String sha = values.get("model-sha256");
         return sha.isEmpty() ? ref : ref.withSha256(sha);
+    }
+
+    /** The sandbox's limits: call and start-up deadlines, memory cap; the rest as {@link SandboxLimits#defaults()}. */
+    public SandboxLimits sandboxLimits() {
+        return SandboxLimits.defaults()
+                .withCallTimeout(java.time.Duration.ofMillis(integer("timeout-ms")))
+                .withStartupTimeout(java.time.Duration.ofMillis(integer("startup-timeout-ms")))
+                .withMemoryLimitBytes((long) integer("memory-mib") << 20);
     }
 
     /** The control topic, or empty when the job takes no commands. */
@@ -235,6 +288,37 @@ public final class JobOptions implements Serializable {
             default -> throw new Args.UsageException("--delivery must be exactly-once, at-least-once or none, got '"
                     + values.get("delivery") + "'");
         };
+    }
+
+    /**
+     * The checkpoint folder of a local run: {@code --checkpoint-dir}, else {@link #LOCAL_CHECKPOINT_DIR}; a leading
+     * {@code ~/} is the user's home.
+     */
+    public Path localCheckpointDir() {
+        String dir = values.get("checkpoint-dir").isEmpty() ? LOCAL_CHECKPOINT_DIR : values.get("checkpoint-dir");
+        if (dir.startsWith("file:")) {
+            return Path.of(java.net.URI.create(dir));
+        }
+        if (dir.equals("~") || dir.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home"), dir.substring(1).replaceFirst("^/", ""));
+        }
+        return Path.of(dir);
+    }
+
+    /** {@code --checkpoint-dir} as given, or empty. */
+    public String checkpointDir() {
+        return values.get("checkpoint-dir");
+    }
+
+    /** {@code --from-checkpoint}, or empty. */
+    public String fromCheckpoint() {
+        return values.get("from-checkpoint");
+    }
+
+    /** {@code --restart-attempts}, or empty when not given. */
+    public java.util.OptionalInt restartAttempts() {
+        return values.get("restart-attempts").isEmpty() ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(integer("restart-attempts"));
     }
 
     public int integer(String key) {

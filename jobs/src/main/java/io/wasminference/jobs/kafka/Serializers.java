@@ -42,19 +42,23 @@ final class Serializers {
         }
     }
 
+    /** Dead letters with at most {@code maxPayloadBytes} of the original record (see PredictionJson). */
     static final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
         private static final long serialVersionUID = 1L;
         private final String topic;
+        private final int maxPayloadBytes;
 
-        DeadLetterSerializer(String topic) {
+        DeadLetterSerializer(String topic, int maxPayloadBytes) {
             this.topic = topic;
+            this.maxPayloadBytes = maxPayloadBytes;
         }
 
         @Override
         public ProducerRecord<byte[], byte[]> serialize(DeadLetter d, KafkaSinkContext context, Long timestamp) {
             List<org.apache.kafka.common.header.Header> headers = kafkaHeaders(d.headers());
             headers.add(new RecordHeader(ERROR_HEADER, d.errorKind().getBytes(StandardCharsets.UTF_8)));
-            return new ProducerRecord<>(topic, null, timestamp, d.key(), PredictionJson.encode(d), headers);
+            return new ProducerRecord<>(topic, null, timestamp, d.key(), PredictionJson.encode(d, maxPayloadBytes),
+                    headers);
         }
     }
 

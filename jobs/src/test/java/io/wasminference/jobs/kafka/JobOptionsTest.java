@@ -12,6 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JobOptionsTest {
+    /** The documented default of --dead-letter-payload-bytes. */
+    static final int DEFAULT_DEAD_LETTER_PAYLOAD_BYTES = 262_144;
+
     @TempDir
     Path dir;
 
@@ -25,6 +28,17 @@ class JobOptionsTest {
         assertThatThrownBy(() -> JobOptions.parse(new String[] {"--model", "m.wasm"}, 0))
                 .isInstanceOf(Args.UsageException.class)
                 .hasMessageContaining("missing required option --bootstrap");
+    }
+
+    @Test
+    void theSandboxLimitsComeFromTheOptionsIncludingTheStartUpDeadline() {
+        JobOptions o = JobOptions.parse(new String[] {"--bootstrap", "b:9092", "--model", "m.wasm",
+            "--timeout-ms", "1500", "--startup-timeout-ms", "2500", "--memory-mib", "64"}, 0);
+        assertThat(o.sandboxLimits().callTimeout()).isEqualTo(java.time.Duration.ofMillis(1500));
+        assertThat(o.sandboxLimits().startupTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
+        assertThat(o.sandboxLimits().memoryLimitBytes()).isEqualTo(64L << 20);
+        assertThat(JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m"}, 0).sandboxLimits().startupTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(10));
     }
 
     @Test
@@ -44,6 +58,28 @@ class JobOptionsTest {
     }
 
     @Test
+    void aBundledSampleIsAClasspathResourceSoEveryTaskManagerFindsIt() {
+        JobOptions o = JobOptions.parse(new String[] {"--bootstrap", "b:9092", "--model", "sample:fashion-lenet5"}, 0);
+        assertThat(o.model().location()).isEqualTo("classpath:samples/fashion-lenet5/model.wasm");
+        assertThat(o.model().load()).isNotEmpty();
+        for (String sample : io.wasminference.jobs.cli.Locations.SAMPLES) {
+            assertThat(io.wasminference.jobs.cli.Locations.model("sample:" + sample).load()).as(sample).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aBareBooleanOptionMeansTrue() {
+        JobOptions o = JobOptions.parse(new String[] {"--bounded", "--bootstrap", "b:9092", "--model", "m.wasm",
+            "--fresh"}, 0);
+        assertThat(o.flag("bounded")).isTrue();
+        assertThat(o.flag("fresh")).isTrue();
+        assertThat(JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m", "--bounded", "false"}, 0)
+                .flag("bounded")).isFalse();
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m", "--bounded",
+            "yes"}, 0)).hasMessageContaining("--bounded must be true or false");
+    }
+
+    @Test
     void rejectsBadValuesWithTheOptionName() {
         assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
             "--delivery", "twice"}, 0)).hasMessageContaining("--delivery must be exactly-once, at-least-once or none");
@@ -55,6 +91,8 @@ class JobOptionsTest {
             "--checkpoint-ms", "0"}, 0)).hasMessageContaining("exactly-once needs checkpoints");
         assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
             "--batch-budget-ms", "-1"}, 0)).hasMessageContaining("--batch-budget-ms must not be negative");
+        assertThatThrownBy(() -> JobOptions.parse(new String[] {"--bootstrap", "b", "--model", "m",
+            "--max-output-bytes", "0"}, 0)).hasMessageContaining("--max-output-bytes must be at least 1");
     }
 
     @Test

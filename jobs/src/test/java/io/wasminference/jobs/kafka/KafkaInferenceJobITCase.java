@@ -164,6 +164,42 @@ class KafkaInferenceJobITCase {
         assertThat(correct).isEqualTo(report.get("framework_correct").asInt());
     }
 
+    /**
+     * A bad record under --max-record-bytes but near Kafka's message limit: its dead letter (base64 grows it by a
+     * third) must still fit the producer's default max.request.size, or the sink fails the job, which reads the same
+     * record again after every restart.
+     */
+    @Test
+    void aHugeBadRecordBecomesABoundedDeadLetterAndTheJobDoesNotLoop() throws Exception {
+        Topics t = topics();
+        List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
+        StringBuilder huge = new StringBuilder("{\"id\": \"huge\", \"data\": [");
+        while (huge.length() < 800_000) {
+            huge.append("1.25, ");
+        }
+        byte[] bad = huge.toString().getBytes(StandardCharsets.UTF_8); // never closed: malformed JSON
+        produceLines(t.in, testSet, "");
+        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+            producer.send(new ProducerRecord<>(t.in, key("huge"), bad)).get();
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
+        InferenceJob.build(env, options(t)); // --max-record-bytes: the default 4 MiB, the record is under it
+        env.execute("huge dead letter");
+
+        assertThat(readRecords(t.out)).hasSize(testSet.size());
+        List<ConsumerRecord<byte[], byte[]>> dead = readRecords(t.dead);
+        assertThat(dead).hasSize(1);
+        byte[] value = dead.get(0).value();
+        assertThat(value.length).isLessThan(400_000);
+        JsonNode d = JSON.readTree(value);
+        assertThat(d.at("/error/kind").asText()).isEqualTo("DECODE");
+        assertThat(d.get("payload_truncated").asBoolean()).isTrue();
+        assertThat(d.get("payload_bytes").asInt()).isEqualTo(bad.length);
+        byte[] kept = java.util.Base64.getDecoder().decode(d.get("payload_base64").asText());
+        assertThat(kept).hasSize(JobOptionsTest.DEFAULT_DEAD_LETTER_PAYLOAD_BYTES)
+                .isEqualTo(Arrays.copyOf(bad, kept.length));
+    }
+
     @Test
     void aControlTopicSwapsTheModelAndTheStatusTopicTellsWhatHappened(@org.junit.jupiter.api.io.TempDir
             java.nio.file.Path dir) throws Exception {
@@ -171,8 +207,9 @@ class KafkaInferenceJobITCase {
         String control = t.in + "-control";
         String status = t.in + "-status";
         KafkaTools.ensureTopics(kafka.bootstrapServers(), new Properties(), Map.of(control, 1, status, 1));
-        io.wasminference.model.ModelRepository repo =
-                new io.wasminference.model.ModelRepository(dir.resolve("repo").toString());
+        // A space and a '#' in the repository's path: published versions must still deploy.
+        java.nio.file.Path root = java.nio.file.Files.createDirectories(dir.resolve("models #1 (shared)"));
+        io.wasminference.model.ModelRepository repo = new io.wasminference.model.ModelRepository(root.toString());
         byte[] v1 = getClass().getResourceAsStream("/samples/digits-mlp/model.wasm").readAllBytes();
         byte[] scalar = getClass().getResourceAsStream("/samples/digits-mlp/model-scalar.wasm").readAllBytes();
         byte[] v2 = WasmRewriter.withMetadata(scalar,

@@ -1,0 +1,13 @@
+package io.wasminference.errors;
+
+/**
+ * The module returned status {@code INTERNAL_ERROR}: it failed, and said so within the ABI
+ * ({@link ErrorKind#MODEL_ERROR}; the instance is replaced).
+ */
+public class ModelErrorException extends WasmInferenceException {
+    private static final long serialVersionUID = 1L;
+
+    public ModelErrorException(String message) {
+        super(ErrorKind.MODEL_ERROR, message);
+    }
+}
