@@ -35,6 +35,8 @@ final class JobWatcher {
     private final int maxRestarts;
     private final PrintStream out;
     private int failuresShown;
+    /** Restarts said so far: one per failure that the restart strategy retries. */
+    private int restartsShown;
     private long lastShownMillis = Long.MIN_VALUE;
     private String lastShown = "";
 
@@ -54,7 +56,10 @@ final class JobWatcher {
             status = cluster.getJobStatus(job).get();
             showFailures();
             if (status != shown && status != JobStatus.INITIALIZING && status != JobStatus.CREATED) {
-                say("job " + status);
+                // a restart was said with its failure (a short restart delay can pass between two polls)
+                if (status != JobStatus.RESTARTING || restartsShown < failuresShown) {
+                    say("job " + status);
+                }
                 shown = status;
             }
         } while (!status.isGloballyTerminalState());
@@ -90,6 +95,11 @@ final class JobWatcher {
             lastShown = describe(entry.getException());
             say("failure " + failuresShown + " at " + TIME.format(Instant.ofEpochMilli(entry.getTimestamp()))
                     + " in " + task + ": " + lastShown);
+            if (failuresShown <= maxRestarts) {
+                restartsShown = failuresShown;
+                say("job RESTARTING (restart " + failuresShown + " of at most " + maxRestarts
+                        + ", --restart-attempts)");
+            }
         }
     }
 
