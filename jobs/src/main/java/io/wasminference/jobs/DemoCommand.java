@@ -16,6 +16,7 @@ import io.wasminference.jobs.cli.Locations;
 import io.wasminference.jobs.kafka.EmbeddedKafka;
 import io.wasminference.jobs.kafka.InferenceJob;
 import io.wasminference.jobs.kafka.JobOptions;
+import io.wasminference.jobs.kafka.CheckedSender;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -219,19 +220,14 @@ final class DemoCommand {
 
     private static void produce(String bootstrap, String topic, List<String> lines, List<byte[]> malformed)
             throws Exception {
-        List<java.util.concurrent.Future<?>> sends = new ArrayList<>();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties())) {
+        try (CheckedSender producer = new CheckedSender(bootstrap, new Properties())) {
             for (String line : lines) {
                 String id = JSON.readTree(line).path("id").asText();
-                sends.add(producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
-                        line.getBytes(StandardCharsets.UTF_8))));
+                producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
+                        line.getBytes(StandardCharsets.UTF_8)));
             }
             for (byte[] bad : malformed) {
-                sends.add(producer.send(new ProducerRecord<>(topic, null, bad)));
-            }
-            producer.flush();
-            for (java.util.concurrent.Future<?> f : sends) {
-                f.get(); // fail loudly if the broker refused a record
+                producer.send(new ProducerRecord<>(topic, null, bad));
             }
         }
     }

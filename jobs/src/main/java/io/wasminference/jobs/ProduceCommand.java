@@ -7,6 +7,7 @@ import io.wasminference.format.Sample;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.kafka.CheckedSender;
 import io.wasminference.jobs.kafka.KafkaTools;
 import io.wasminference.runtime.SandboxLimits;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -47,7 +48,7 @@ final class ProduceCommand {
         int limit = args.intValue("limit", Integer.MAX_VALUE);
         KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(topic, args.intValue("partitions", 4)));
         int sent = 0;
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties())) {
+        try (CheckedSender producer = new CheckedSender(bootstrap, new Properties())) {
             for (String line : lines) {
                 if (line.isBlank() || sent >= limit) {
                     continue;
@@ -66,7 +67,6 @@ final class ProduceCommand {
                         value));
                 sent++;
             }
-            producer.flush();
         }
         out.println("produced " + sent + " records to " + topic + (binary ? " (binary WIT1)" : " (JSON)"));
         return 0;

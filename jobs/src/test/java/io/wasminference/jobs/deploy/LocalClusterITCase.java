@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.kafka.JobOptions;
+import io.wasminference.jobs.kafka.CheckedSender;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -433,7 +434,7 @@ class LocalClusterITCase {
     // ------------------------------------------------------------------------------------------------ Kafka
 
     private static void produceLines(String topic, List<String> lines) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(cluster.bootstrap, new Properties())) {
+        try (CheckedSender producer = new CheckedSender(cluster.bootstrap, new Properties())) {
             for (String line : lines) {
                 String id = JSON.readTree(line).get("id").asText();
                 producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
@@ -446,7 +447,7 @@ class LocalClusterITCase {
     /** Records {@code from..to-1} of the digits test set, cycled, ids {@code r-i}; paced if perSecond > 0. */
     private static void produce(String topic, int from, int to, int perSecond) throws Exception {
         List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(cluster.bootstrap, new Properties())) {
+        try (CheckedSender producer = new CheckedSender(cluster.bootstrap, new Properties())) {
             long t0 = System.nanoTime();
             for (int i = from; i < to; i++) {
                 ObjectNode line = (ObjectNode) JSON.readTree(testSet.get(i % testSet.size()));

@@ -67,7 +67,7 @@ class KafkaInferenceJobITCase {
         Topics t = topics();
         List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
         int n = 3000;
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+        try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
             for (int i = 0; i < n; i++) {
                 JsonNode line = JSON.readTree(testSet.get(i % testSet.size()));
                 ((com.fasterxml.jackson.databind.node.ObjectNode) line).put("id", "r-" + i);
@@ -93,7 +93,7 @@ class KafkaInferenceJobITCase {
         List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
         Map<String, Integer> labels = new HashMap<>();
         Map<String, String> bad = new HashMap<>(); // key -> expected reason fragment
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+        try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
             for (String line : testSet) {
                 JsonNode node = JSON.readTree(line);
                 labels.put(node.get("id").asText(), node.get("label").asInt());
@@ -179,7 +179,7 @@ class KafkaInferenceJobITCase {
         }
         byte[] bad = huge.toString().getBytes(StandardCharsets.UTF_8); // never closed: malformed JSON
         produceLines(t.in, testSet, "");
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+        try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
             producer.send(new ProducerRecord<>(t.in, key("huge"), bad)).get();
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
@@ -226,7 +226,7 @@ class KafkaInferenceJobITCase {
 
         List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
         produceLines(t.in, testSet, "a-");
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+        try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
             for (String command : List.of("{\"command\": \"deploy\"", // not even JSON
                     "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"x\\\\..\\\\..\\\\outside\"}",
                     "{\"command\": \"deploy\", \"name\": \"digits-mlp\", \"version\": \"9.9.9\"}",
@@ -268,7 +268,7 @@ class KafkaInferenceJobITCase {
     }
 
     private static void produceLines(String topic, List<String> lines, String idPrefix) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(kafka.bootstrapServers(), new Properties())) {
+        try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
             for (String line : lines) {
                 JsonNode node = JSON.readTree(line);
                 ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("id", idPrefix + node.get("id").asText());
