@@ -6,15 +6,18 @@ import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.format.JsonSampleCodec;
 import io.wasminference.format.Sample;
-import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.UsageException;
 import io.wasminference.runtime.IsolatingRunner;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.tensor.TopK;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,47 +27,90 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code predict MODEL --input FILE}: runs every sample of a JSON-lines file through the model in the sandbox. */
-final class PredictCommand {
-    static final String USAGE = "predict MODEL --input FILE [--batch N] [--limit N] [--summary] [--outputs | --json]\n"
-            + "        [--timeout-ms N] [--startup-timeout-ms N] [--batch-budget-ms N] [--memory-mib N]\n"
-            + "    Run the samples of a JSON-lines file (.jsonl or .jsonl.gz, or sample:NAME for a bundled test set)\n"
-            + "    and print outputs, top-1 labels and, where samples carry a label, the accuracy. A batch the model\n"
-            + "    fails on is retried in halves, as the streaming job does, so only the failing samples are lost;\n"
-            + "    --batch-budget-ms bounds how long one batch is retried (default 3 call timeouts).\n"
-            + "    MODEL may be an ONNX file (compiled on load). --outputs prints every output tensor of every sample,\n"
-            + "    a classifier's too; --json prints one JSON line per sample {id, outputs: {name: [...]}} (the\n"
-            + "    summary then goes to stderr), to compare with a framework.";
+@Command(name = "predict",
+        customSynopsis = "${COMMAND-FULL-NAME} MODEL --input FILE [OPTION]...",
+        description = {
+            "Run the samples of a file through a model in the sandbox.",
+            "",
+            "Runs the samples of a JSON-lines file (.jsonl or .jsonl.gz, or sample:NAME for a bundled test set) and "
+                + "prints outputs, top-1 labels and, where samples carry a label, the accuracy. A batch the model "
+                + "fails on is retried in halves, as the streaming job does, so only the failing samples are lost; "
+                + "--batch-budget-ms bounds how long one batch is retried.",
+            "",
+            "MODEL may be an ONNX file (compiled on load). --outputs prints every output tensor of every sample, a "
+                + "classifier's too; --json prints one JSON line per sample {id, outputs: {name: [...]}} (the summary "
+                + "then goes to stderr), to compare with a framework."})
+final class PredictCommand implements Callable<Integer> {
+    private final PrintStream out;
 
-    private PredictCommand() {}
+    @Parameters(paramLabel = "MODEL", description = "a path, a URI, sample:NAME or an ONNX file")
+    String modelLocation;
 
-    static int run(String[] argv, PrintStream out) throws IOException {
-        Args args = Args.parse(argv, 1, Set.of("input", "batch", "limit", "timeout-ms", "startup-timeout-ms",
-                "batch-budget-ms", "memory-mib"), Set.of("summary", "outputs", "json"));
-        if (args.positional().size() != 1) {
-            throw new Args.UsageException("predict takes exactly one MODEL");
-        }
-        String input = Locations.dataset(args.require("input"));
-        boolean summary = args.flag("summary");
-        Mode mode = args.flag("json") ? Mode.JSON : args.flag("outputs") ? Mode.OUTPUTS : Mode.DEFAULT;
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+            description = "JSON lines of samples, or sample:NAME")
+    String inputLocation;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64",
+            description = "samples per call, at most the model's max batch (default ${DEFAULT-VALUE})")
+    int batchOption;
+
+    @Option(names = "--limit", paramLabel = "N", description = "only the first N samples")
+    Integer limitOption;
+
+    @Option(names = "--summary", description = "print only the totals and the accuracy")
+    boolean summaryOnly;
+
+    @Option(names = "--outputs", description = "print every output tensor")
+    boolean outputs;
+
+    @Option(names = "--json", description = "one JSON line per sample on stdout")
+    boolean json;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "deadline of one wasm call (default ${DEFAULT-VALUE})")
+    int timeoutMs;
+
+    @Option(names = "--startup-timeout-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "deadline of the instance's start-up (default ${DEFAULT-VALUE})")
+    int startupTimeoutMs;
+
+    @Option(names = "--batch-budget-ms", paramLabel = "MS",
+            description = "longest a failed batch is retried in halves (default 3 call timeouts)")
+    Integer batchBudgetMs;
+
+    @Option(names = "--memory-mib", paramLabel = "MIB", defaultValue = "256",
+            description = "linear memory cap (default ${DEFAULT-VALUE})")
+    int memoryMib;
+
+    PredictCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream out = this.out;
+        String input = Locations.dataset(inputLocation);
+        boolean summary = summaryOnly;
+        Mode mode = json ? Mode.JSON : outputs ? Mode.OUTPUTS : Mode.DEFAULT;
         SandboxLimits limits = SandboxLimits.defaults()
-                .withCallTimeout(Duration.ofMillis(args.intValue("timeout-ms", 10_000)))
-                .withStartupTimeout(Duration.ofMillis(args.intValue("startup-timeout-ms", 10_000)))
-                .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20);
+                .withCallTimeout(Duration.ofMillis(timeoutMs))
+                .withStartupTimeout(Duration.ofMillis(startupTimeoutMs))
+                .withMemoryLimitBytes((long) memoryMib << 20);
         // The same default as the streaming job's batchTimeBudget: 3 call timeouts.
-        Duration budget = Duration.ofMillis(args.intValue("batch-budget-ms",
-                (int) Math.min(Integer.MAX_VALUE, limits.callTimeout().toMillis() * 3)));
+        Duration budget = Duration.ofMillis(batchBudgetMs != null ? batchBudgetMs
+                : (int) Math.min(Integer.MAX_VALUE, limits.callTimeout().toMillis() * 3));
         if (budget.isNegative()) {
-            throw new Args.UsageException("--batch-budget-ms must not be negative");
+            throw new UsageException("--batch-budget-ms must not be negative");
         }
-        byte[] wasm = Locations.model(args.positional().get(0)).load();
+        byte[] wasm = Locations.model(modelLocation).load();
         List<String> lines = JsonLines.read(input);
-        int limit = args.intValue("limit", Integer.MAX_VALUE);
+        int limit = limitOption == null ? Integer.MAX_VALUE : limitOption;
         try (WasmModel model = WasmModel.load(wasm, limits); ModelInstance instance = model.newInstance()) {
             ModelMetadata meta = model.metadata();
-            int batchSize = Math.max(1, Math.min(args.intValue("batch", 64), meta.maxBatch()));
+            int batchSize = Math.max(1, Math.min(batchOption, meta.maxBatch()));
             JsonSampleCodec codec = new JsonSampleCodec(meta);
             List<Sample> batch = new ArrayList<>();
             List<Integer> lineNumbers = new ArrayList<>();

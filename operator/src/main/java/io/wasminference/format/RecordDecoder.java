@@ -37,14 +37,15 @@ public final class RecordDecoder {
         }
         if (value.length > maxBytes) {
             throw new InvalidInputException("record value of " + value.length + " bytes exceeds the limit of "
-                    + maxBytes + " bytes (--max-record-bytes)");
+                    + maxBytes + " bytes");
         }
         boolean isBinary = BinaryTensorCodec.isBinary(value);
         if (format == Format.BINARY || (format == Format.AUTO && isBinary)) {
             return binary.decode(value);
         }
         if (format == Format.JSON && isBinary) {
-            throw new InvalidInputException("binary WIT1 record on a JSON-only input (use --format auto or binary)");
+            throw new InvalidInputException("binary WIT1 record on an input that accepts JSON only (format "
+                    + Format.JSON + "; " + Format.AUTO + " or " + Format.BINARY + " accept it)");
         }
         return json.decode(new String(value, java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -92,7 +92,7 @@ class LocalClusterITCase {
         Map<String, String> conf = Manifests.strings(Manifests.flatten(Manifests.yaml(file)));
         FlinkSettings.assertKnownKeys(file.toString(), conf);
         FlinkSettings.assertWhatTheJobNeeds(file.toString(), conf,
-                JobOptions.parse(jobArgs(new Topics("i", "o", "d")), 1), WASMTIME.equals("lib"));
+                Manifests.jobOptions(List.of(jobArgs(new Topics("i", "o", "d")))), WASMTIME.equals("lib"));
         assertThat(conf).containsKeys("restart-strategy.type",
                 "execution.checkpointing.externalized-checkpoint-retention");
     }

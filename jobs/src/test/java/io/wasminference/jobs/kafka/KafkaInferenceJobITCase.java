@@ -305,7 +305,7 @@ class KafkaInferenceJobITCase {
                 "--output-topic", t.out, "--dead-letter-topic", t.dead, "--model", MODEL, "--group-id", "g-" + t.in,
                 "--parallelism", "2", "--bounded", "true", "--checkpoint-ms", "500", "--batch-size", "32"));
         args.addAll(List.of(extra));
-        return JobOptions.parse(args.toArray(String[]::new), 0);
+        return JobArguments.parse(args.toArray(String[]::new));
     }
 
     private static byte[] key(String s) {
