@@ -22,7 +22,9 @@
 #
 # --wasmtime lib (default, as production should): wasmtime-java-*.jar goes into flink/lib and config.yaml adds
 # classloader.parent-first-patterns.additional: io.github.kawamuray.wasmtime, so every job on a TaskManager shares
-# one JNI library. --wasmtime job-jar: wasmtime-java is loaded from the job jar, once per user-code class loader.
+# one JNI library. The thin job jar (flink-job/target/wasm-inference-flink-job.jar) needs this. --wasmtime job-jar:
+# nothing in lib/, the job jar must bundle wasmtime-java (the tool jar jobs/target/wasm-inference-jobs.jar does) and
+# it is loaded once per user-code class loader.
 #
 # Environment: JAVA_HOME, MVN (default mvn), MVN_ARGS (extra Maven options, e.g. -o),
 # WI_TM_PROCESS_SIZE (default 1536m), WI_TM_WASM_OFF_HEAP (default 128m: --memory-mib 64 x 2 slots).
@@ -228,7 +230,7 @@ heartbeat.interval: 1000
 heartbeat.timeout: 5000
 # The REST API's metrics are at most this old (default 10 s).
 metrics.fetcher.update-interval: 1000
-# A finished or cancelled job's jar (the shaded jar is ~143 MiB) leaves each TaskManager's blob cache in
+# A finished or cancelled job's jar (the thin job jar is ~32 MiB, the tool jar ~149 MiB) leaves each TaskManager's blob cache in
 # java.io.tmpdir after this many seconds (default 3600).
 blob.service.cleanup.interval: 10
 # User code must not end a JobManager or TaskManager JVM: System.exit in a job's main() (run inside the JobManager

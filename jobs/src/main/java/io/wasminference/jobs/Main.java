@@ -114,6 +114,8 @@ public final class Main {
         tool.setErr(new PrintWriter(err, true));
         tool.setUsageHelpWidth(USAGE_WIDTH);
         tool.setUsageHelpLongOptionsMaxWidth(36);
+        // An option given twice takes its last value (scripts append overrides to a default command line).
+        tool.setOverwrittenOptionsAllowed(true);
         return tool;
     }
 

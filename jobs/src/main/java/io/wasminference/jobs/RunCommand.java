@@ -23,6 +23,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -88,6 +89,20 @@ final class RunCommand implements Callable<Integer> {
         return StreamExecutionEnvironment.getExecutionEnvironment() instanceof LocalStreamEnvironment;
     }
 
+    /**
+     * A note when wasmtime-java cannot be loaded where main() runs: the thin job jar leaves it to Flink's lib/, and a
+     * TaskManager without it would fail every task. Only a note, since the client's lib/ may differ from theirs.
+     */
+    static Optional<String> wasmtimeMissing(ClassLoader loader) {
+        try {
+            Class.forName("io.github.kawamuray.wasmtime.Engine", false, loader);
+            return Optional.empty();
+        } catch (ClassNotFoundException e) {
+            return Optional.of("note: wasmtime-java is not on the classpath here; the TaskManagers need its jar in "
+                    + "Flink's lib/ (the job jar does not bundle it; see docs/operations.md)");
+        }
+    }
+
     /** Under {@code flink run}, REST or application mode: the cluster owns checkpoints, HA and restarts. */
     private static int onCluster(JobOptions options, String name, PrintStream out) throws Exception {
         if (options.get(InferenceJobOptions.FRESH) || options.fromCheckpoint().isPresent()) {
@@ -107,6 +122,7 @@ final class RunCommand implements Callable<Integer> {
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
                     Duration.ofMillis(options.get(InferenceJobOptions.RESTART_DELAY_MS)));
         });
+        wasmtimeMissing(RunCommand.class.getClassLoader()).ifPresent(out::println);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         InferenceJob.build(env, options);
         out.println("submitting: " + options.inputTopic() + " -> " + options.model() + " -> " + options.outputTopic()

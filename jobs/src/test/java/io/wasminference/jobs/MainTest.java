@@ -318,6 +318,13 @@ class MainTest {
         assertThat(err.toString()).contains("compile takes one ONNX file, got [" + onnx + ", extra.onnx]");
     }
 
+    @Test
+    void runOnAClusterNotesWhenWasmtimeJavaIsNotInFlinksLib() {
+        assertThat(RunCommand.wasmtimeMissing(MainTest.class.getClassLoader())).isEmpty();
+        assertThat(RunCommand.wasmtimeMissing(new java.net.URLClassLoader(new java.net.URL[0], null)))
+                .hasValueSatisfying(note -> assertThat(note).contains("wasmtime-java", "Flink's lib/"));
+    }
+
     /** As a user sees it: its own JVM, through main(), which must not print a stack trace for a usage error. */
     @Test
     void theToolsOwnJvmPrintsNoStackTraceForHelpOrAUsageError(@TempDir Path dir) throws Exception {

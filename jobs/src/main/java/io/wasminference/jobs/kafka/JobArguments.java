@@ -107,7 +107,8 @@ public final class JobArguments {
     public static JobOptions parse(String... args) {
         CommandSpec spec = CommandSpec.create();
         addTo(spec);
-        CommandLine cli = new CommandLine(spec).setUnmatchedArgumentsAllowed(true);
+        CommandLine cli = new CommandLine(spec).setUnmatchedArgumentsAllowed(true)
+                .setOverwrittenOptionsAllowed(true); // as run: a later --batch-size wins
         ParseResult parsed;
         try {
             parsed = cli.parseArgs(args);

@@ -68,6 +68,15 @@ class JobOptionsTest {
     }
 
     @Test
+    void anOptionGivenTwiceTakesItsLastValue() {
+        JobOptions o = JobArguments.parse("--bootstrap", "b", "--model", "m", "--batch-size", "8", "--bounded",
+                "--batch-size", "16", "--bounded", "false", "--kafka.acks", "1", "--kafka.acks", "all");
+        assertThat(o.get(InferenceJobOptions.BATCH_SIZE)).isEqualTo(16);
+        assertThat(o.get(InferenceJobOptions.BOUNDED)).isFalse();
+        assertThat(o.kafkaProperties()).containsEntry("acks", "all");
+    }
+
+    @Test
     void aBareBooleanOptionMeansTrue() {
         JobOptions o = JobArguments.parse(new String[] {"--bounded", "--bootstrap", "b:9092", "--model", "m.wasm",
             "--fresh"});

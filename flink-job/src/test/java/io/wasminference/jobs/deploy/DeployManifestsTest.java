@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * wasmtime-java, jar names and paths, memory, checkpoints and the configuration keys Flink knows.
  */
 class DeployManifestsTest {
-    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/wasm-inference-jobs.jar";
+    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/wasm-inference-flink-job.jar";
 
     private static Path root;
     private static Map<String, Object> deployment;
@@ -122,11 +122,11 @@ class DeployManifestsTest {
     }
 
     @Test
-    void dockerfilePutsTheShadedJarInUsrlibWhereTheDeploymentLooksForIt() throws Exception {
+    void dockerfilePutsTheThinJobJarInUsrlibWhereTheDeploymentLooksForIt() throws Exception {
         Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(root.resolve("jobs/pom.xml").toFile());
+                .parse(root.resolve("flink-job/pom.xml").toFile());
         String finalName = pom.getElementsByTagName("finalName").item(0).getTextContent().strip();
-        assertThat(dockerfile).containsPattern("(?m)^COPY (--chown=\\S+ )?jobs/target/" + Pattern.quote(finalName)
+        assertThat(dockerfile).containsPattern("(?m)^COPY (--chown=\\S+ )?flink-job/target/" + Pattern.quote(finalName)
                 + "\\.jar " + Pattern.quote(JAR_IN_IMAGE) + "$");
     }
 
