@@ -122,8 +122,15 @@ for n in "${MEM_SLOTS[@]}"; do
 done
 
 echo "== ONNX compiler"
-heavy "${JAVA[@]}" -Xmx1g io.wasminference.bench.compiler.CompilerBench --repeats "$COMPILER_REPEATS" \
-  --out "$OUT/compiler.csv" 2>&1 | grep -E '^(time|compile|heap|size|Exception|Caused)' || true
+heavy "${JAVA[@]}" -Xmx1g -Dbench.compiled.out="$OUT/paddle-cls.wasm" io.wasminference.bench.compiler.CompilerBench \
+  --repeats "$COMPILER_REPEATS" --out "$OUT/compiler.csv" 2>&1 | grep -E '^(time|compile|heap|size|Exception|Caused)' || true
+# the compiled paddle-cls module's plan on the same kernels built natively for SSE2 (128-bit, as SIMD128)
+"$CC" -O3 -march=x86-64 -ffp-contract=off -I"$S/abi" -I"$S/kernels" -I"$ROOT/compiler/src/main/c" \
+  "$HERE/native/graph_harness.c" "$ROOT/compiler/src/main/c/graph_runtime.c" -lm -o "$OUT/graph_harness"
+for b in 1 16; do
+  us=$(heavy "$OUT/graph_harness" "$OUT/paddle-cls.wasm" "$b" 300 "$COMPILER_REPEATS")
+  echo "time,paddle-cls,native-sse2,$b,$us" | tee -a "$OUT/compiler.csv"
+done
 
 echo "== report"
 "${JAVA[@]}" io.wasminference.bench.Report "$OUT" "$ROOT/docs"

@@ -363,16 +363,20 @@ public final class Report {
                 .append("`bench/.../compiler/CompilerBench`: modules compiled from the ONNX files by `compile` (the ")
                 .append("sample's options, `samples/models/*/model.onnx.compile`) against the hand-written C module and ")
                 .append("against ONNX Runtime Java (1 intra-op thread, all graph optimisations) on the same input; ")
-                .append("implementations alternate within each of the repeats, each row is its fastest call.\n\n")
-                .append("| model | batch | compiled µs | reference | reference µs | compiled / reference time |\n")
-                .append("|---|---|---|---|---|---|\n");
+                .append("implementations alternate within each of the repeats, each row is its fastest call. The last ")
+                .append("column runs the compiled module's plan on the graph runtime's C built natively for SSE2 ")
+                .append("(`bench/native/graph_harness.c`): the same kernels without the sandbox.\n\n")
+                .append("| model | batch | compiled µs | reference | reference µs | compiled / reference time | same plan natively (SSE2) µs |\n")
+                .append("|---|---|---|---|---|---|---|\n");
         String[][] pairs = {{"fashion-lenet5", "hand-written", "1"}, {"fashion-lenet5", "hand-written", "64"},
             {"paddle-cls", "onnxruntime", "1"}, {"paddle-cls", "onnxruntime", "16"}};
         for (String[] p : pairs) {
             double c = v.getOrDefault("time/" + p[0] + "/compiled/" + p[2], Double.NaN);
             double r = v.getOrDefault("time/" + p[0] + "/" + p[1] + "/" + p[2], Double.NaN);
+            double nat = v.getOrDefault("time/" + p[0] + "/native-sse2/" + p[2], Double.NaN);
             md.append("| ").append(p[0]).append(" | ").append(p[2]).append(" | ").append(num(c)).append(" | ")
-                    .append(p[1]).append(" | ").append(num(r)).append(" | ").append(ratio(c / r)).append(" |\n");
+                    .append(p[1]).append(" | ").append(num(r)).append(" | ").append(ratio(c / r)).append(" | ")
+                    .append(num(nat)).append(" |\n");
             if (p[0].equals("fashion-lenet5")) {
                 target("compiled LeNet-5 within 10% of the hand-written module, batch " + p[2],
                         ratio(c / r) + " its time", c / r <= 1.10);
