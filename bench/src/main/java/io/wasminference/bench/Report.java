@@ -68,6 +68,7 @@ public final class Report {
         endToEndSection();
         memorySection();
         compilerSection();
+        sqlSection();
         body.append(md);
         md.setLength(0);
 
@@ -80,7 +81,7 @@ public final class Report {
                 .append("VM interference only ever adds time, by up to 2x for minutes at a time (see the caveats at ")
                 .append("the end), so the fastest repeat is the closest to each implementation's own speed, and every ")
                 .append("implementation is measured the same way.\n\n");
-        md.append("## Targets (issues 6 and 11)\n\n| target | measured | verdict |\n|---|---|---|\n");
+        md.append("## Targets (issues 6, 11 and 13)\n\n| target | measured | verdict |\n|---|---|---|\n");
         for (String[] t : targets) {
             md.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ").append(t[2]).append(" |\n");
         }
@@ -395,6 +396,36 @@ public final class Report {
                     .append(" ms | ").append(num(v.getOrDefault("heap/" + m + "/peak-mib/0", Double.NaN)))
                     .append(" MiB | ").append(num(v.getOrDefault("heap/" + m + "/allocated-mib/0", Double.NaN)))
                     .append(" MiB |\n");
+        }
+        md.append("\n");
+    }
+
+    void sqlSection() throws IOException {
+        List<String[]> rows = csv("sql.csv");
+        if (rows.isEmpty()) {
+            return;
+        }
+        // model -> pipeline -> best records/s over the repeats
+        Map<String, Map<String, Double>> best = new TreeMap<>();
+        String batch = rows.get(0)[3];
+        String parallelism = rows.get(0)[2];
+        for (String[] r : rows) {
+            best.computeIfAbsent(r[0], k -> new TreeMap<>()).merge(r[1], Double.parseDouble(r[6]), Math::max);
+        }
+        md.append("## SQL: ML_PREDICT with the wasm provider (issue 13)\n\n")
+                .append("`bench/.../flink/SqlBench`: the same records (each model's test samples in a cycle, from the ")
+                .append("same sequence source; in SQL a BYTES column of the raw sample, as binary records carry it) ")
+                .append("through the DataStream operator and through ML_PREDICT (asynchronous, batched, unordered ")
+                .append("output), batch ").append(batch).append(", parallelism ").append(parallelism)
+                .append(", in a MiniCluster in this JVM; runs alternate; best of the repeats.\n\n")
+                .append("| model | operator records/s | ML_PREDICT records/s | ML_PREDICT / operator |\n|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Double>> e : best.entrySet()) {
+            double op = e.getValue().getOrDefault("operator", Double.NaN);
+            double sql = e.getValue().getOrDefault("ml_predict", Double.NaN);
+            md.append("| ").append(e.getKey()).append(" | ").append(num(op)).append(" | ").append(num(sql))
+                    .append(" | ").append(pct(sql / op)).append(" |\n");
+            target("ML_PREDICT ≥ 80% of the operator's records/s, " + e.getKey() + ", batch " + batch,
+                    pct(sql / op), sql / op >= 0.8);
         }
         md.append("\n");
     }
