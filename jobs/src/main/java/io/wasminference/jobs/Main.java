@@ -101,6 +101,7 @@ public final class Main {
                 .addSubcommand(new PredictCommand(out))
                 .addSubcommand(new ProduceCommand(out))
                 .addSubcommand(new ConsumeCommand(out))
+                .addSubcommand(new SqlCommand(out))
                 .addSubcommand(new PublishCommand(out))
                 .addSubcommand(new ModelsCommand(out))
                 .addSubcommand(new KeygenCommand(out))

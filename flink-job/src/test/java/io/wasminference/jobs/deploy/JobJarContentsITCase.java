@@ -46,6 +46,7 @@ class JobJarContentsITCase {
                 "org/apache/kafka/clients/producer/KafkaProducer.class",
                 "com/fasterxml/jackson/databind/ObjectMapper.class",
                 "picocli/CommandLine.class",
+                "io/wasminference/sql/WasmModelProviderFactory.class",
                 "samples/fashion-lenet5/model.wasm",
                 "samples/digits-mlp/model.wasm");
     }
@@ -55,7 +56,8 @@ class JobJarContentsITCase {
         for (String prefix : new String[] {
             // (not all of org/apache/flink/streaming/: the Kafka connector's own classes live there too)
             "org/apache/flink/streaming/api/", "org/apache/flink/streaming/runtime/", "org/apache/flink/runtime/", "org/apache/flink/api/",
-            "org/apache/flink/client/", "org/apache/flink/connector/base/", "org/apache/logging/", "org/slf4j/",
+            "org/apache/flink/client/", "org/apache/flink/connector/base/", "org/apache/flink/table/",
+            "org/apache/flink/formats/json/", "org/apache/logging/", "org/slf4j/",
             "io/github/kawamuray/wasmtime/", "libwasmtime_jni", "kafka/server/", "org/apache/kafka/common/test/",
             "scala/"}) {
             assertThat(entries).as("nothing under " + prefix).noneMatch(e -> e.startsWith(prefix));
