@@ -8,9 +8,8 @@ import io.wasminference.model.ModelValidation;
 import io.wasminference.model.ModelVersion;
 import io.wasminference.record.ModelCommand;
 import io.wasminference.record.ModelEvent;
-import io.wasminference.runtime.ModelInstance;
+import io.wasminference.predict.Predictor;
 import io.wasminference.runtime.SandboxLimits;
-import io.wasminference.runtime.WasmModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +32,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class ModelSwapper implements AutoCloseable {
     /** A prepared command: a validated instance ready to serve ({@link ModelEvent#SERVING}), or why not. */
-    record Prepared(ModelCommand command, String status, ModelVersion version, WasmModel model,
-            ModelInstance instance, String reason) {
+    record Prepared(ModelCommand command, String status, ModelVersion version, Predictor predictor, String reason) {
         void discard() {
-            if (instance != null) {
-                instance.close();
-            }
-            if (model != null) {
-                model.close();
+            if (predictor != null) {
+                predictor.close();
             }
         }
     }
@@ -118,7 +113,7 @@ final class ModelSwapper implements AutoCloseable {
         }
         if (ignored != null) {
             inFlight = CompletableFuture.completedFuture(
-                    new Prepared(command, ModelEvent.IGNORED, null, null, null, ignored));
+                    new Prepared(command, ModelEvent.IGNORED, null, null, ignored));
         } else {
             ModelVersion target = rollbackTo;
             inFlight = CompletableFuture.supplyAsync(() -> prepare(command, target, current), executor());
@@ -170,8 +165,7 @@ final class ModelSwapper implements AutoCloseable {
 
     /** On the swap thread. Never throws: a failure is a refusal. */
     private Prepared prepare(ModelCommand command, ModelVersion rollbackTo, ModelMetadata current) {
-        WasmModel candidate = null;
-        ModelInstance candidateInstance = null;
+        Predictor candidate = null;
         try {
             ModelRef ref;
             List<String> golden = List.of();
@@ -193,28 +187,26 @@ final class ModelSwapper implements AutoCloseable {
             }
             byte[] bytes = loadWithRetries(ref);
             checkNotInterrupted();
-            candidate = WasmModel.load(bytes, config.limits());
-            ModelMetadata meta = candidate.metadata();
             String expectedVersion = rollbackTo != null ? rollbackTo.version() : command.version();
-            if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
-                throw new IllegalStateException(ref.location() + " holds " + meta.id() + ", not " + command.name()
-                        + ":" + expectedVersion);
-            }
-            ModelValidation.checkCompatible(current, meta);
-            checkNotInterrupted();
-            candidateInstance = candidate.newInstance();
-            ModelValidation.checkGolden(candidateInstance, golden); // stops between vectors when interrupted
+            // Checked before the candidate's start function runs.
+            candidate = Predictor.create(bytes, ref.location(), config.predictorConfig(), meta -> {
+                if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
+                    throw new IllegalStateException(ref.location() + " holds " + meta.id() + ", not "
+                            + command.name() + ":" + expectedVersion);
+                }
+                ModelValidation.checkCompatible(current, meta);
+                checkNotInterrupted();
+            });
+            candidate.checkGolden(golden); // stops between vectors when interrupted
+            ModelMetadata meta = candidate.metadata();
             ModelVersion version = new ModelVersion(meta.name(), meta.version(), candidate.sha256(), ref.location());
-            return new Prepared(command, ModelEvent.SERVING, version, candidate, candidateInstance, "");
+            return new Prepared(command, ModelEvent.SERVING, version, candidate, "");
         } catch (Exception | Error e) {
-            if (candidateInstance != null) {
-                candidateInstance.close();
-            }
             if (candidate != null) {
                 candidate.close();
             }
             String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
-            return new Prepared(command, ModelEvent.REFUSED, null, null, null, reason);
+            return new Prepared(command, ModelEvent.REFUSED, null, null, reason);
         }
     }
 

@@ -1,8 +1,6 @@
 package io.wasminference.operator;
 
-import io.wasminference.abi.ModelKind;
 import io.wasminference.abi.ModelMetadata;
-import io.wasminference.abi.TensorSpec;
 import io.wasminference.batching.BatchBuffer;
 import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
@@ -12,15 +10,12 @@ import io.wasminference.model.ModelVersion;
 import io.wasminference.model.ServingState;
 import io.wasminference.record.ModelCommand;
 import io.wasminference.record.ModelEvent;
-import io.wasminference.record.ClassScore;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.Prediction;
-import io.wasminference.runtime.IsolatingRunner;
-import io.wasminference.runtime.ModelInstance;
-import io.wasminference.runtime.WasmModel;
+import io.wasminference.predict.InferenceObserver;
+import io.wasminference.predict.Predictor;
 import io.wasminference.tensor.Tensor;
-import io.wasminference.tensor.TopK;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.ListState;
@@ -33,11 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Holds one sandboxed instance of the model per parallel subtask (so one per task slot): created in
@@ -60,8 +52,8 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     private transient ListState<byte[]> versionState;
     private transient List<ModelVersion> restored;
     private transient List<ModelCommand> restoredPending;
-    private transient WasmModel model;
-    private transient ModelInstance instance;
+    private transient Predictor predictor;
+    private transient Observer observer;
     /** Versions served so far, the current one last (what a rollback goes back through). */
     private transient List<ModelVersion> history;
     private transient ModelVersion serving;
@@ -120,9 +112,9 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
             }
             throw e;
         }
-        model = WasmModel.load(bytes, config.limits());
-        ModelMetadata meta = model.metadata();
-        serving = new ModelVersion(meta.name(), meta.version(), model.sha256(), ref.location());
+        predictor = Predictor.create(bytes, ref.location(), config.predictorConfig(), m -> { });
+        ModelMetadata meta = predictor.metadata();
+        serving = new ModelVersion(meta.name(), meta.version(), predictor.sha256(), ref.location());
         history = new ArrayList<>(restoredVersion != null ? restored : List.of(serving));
         if (restoredVersion != null
                 && !(restoredVersion.name().equals(meta.name()) && restoredVersion.version().equals(meta.version()))) {
@@ -130,19 +122,19 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                     + " now holds " + meta.id() + " with the same sha256; this cannot happen unless metadata parsing "
                     + "changed between releases");
         }
-        instance = model.newInstance();
         long loadMillis = (System.nanoTime() - start) / 1_000_000;
         metrics = new InferenceMetrics(getRuntimeContext().getMetricGroup(), () -> serving.id(),
-                () -> serving.sha256(), () -> instance == null ? 0 : instance.memoryBytes(),
-                () -> instance == null ? 0 : instance.restarts(), loadMillis);
+                () -> serving.sha256(), () -> predictor == null ? 0 : predictor.memoryBytes(),
+                () -> predictor == null ? 0 : predictor.restarts(), loadMillis);
+        observer = new Observer();
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         swapper = new ModelSwapper(config, subtask);
         if (restoredPending != null && !restoredPending.isEmpty()) {
             LOG.info("Subtask {}: resuming control commands from the checkpoint: {}", subtask, restoredPending);
             swapper.restore(restoredPending);
         }
-        if (outputBytesPerRecord(meta) > config.maxOutputBytes()) {
-            LOG.warn("Subtask {}: every record will be dead-lettered: {}", subtask, outputTooLarge());
+        if (predictor.outputLimitProblem() != null) {
+            LOG.warn("Subtask {}: every record will be dead-lettered: {}", subtask, predictor.outputLimitProblem());
         }
         if (restoredVersion != null && !config.model().location().equals(restoredVersion.location())) {
             LOG.info("Subtask {}: serving {} restored from the checkpoint; the configured model {} is not used",
@@ -170,7 +162,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
 
     /** The model's declared largest batch. */
     public int modelMaxBatch() {
-        return model.metadata().maxBatch();
+        return predictor.metadata().maxBatch();
     }
 
     /** The version this subtask serves. */
@@ -179,126 +171,77 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     }
 
     /**
-     * Runs a batch of buffered requests, one outcome per request in the same order. Requests that do not fit the
-     * model become dead letters at once; if the wasm call fails, the batch is retried in halves (on a fresh
-     * instance) to isolate the records that cause it, for as long as {@link InferenceConfig#batchTimeBudget()}
-     * lasts.
+     * Runs a batch of buffered requests through the {@link Predictor}, one outcome per request in the same order:
+     * requests that do not fit the model become dead letters at once; when a wasm call fails, its records are
+     * retried in halves (on a fresh instance) to isolate the ones that cause it, for as long as
+     * {@link InferenceConfig#batchTimeBudget()} lasts. Applies the error policy and the circuit breaker.
      */
     public List<Outcome> infer(List<BatchBuffer.Entry<InferenceRequest>> entries) {
         long flushNanos = System.nanoTime();
-        Outcome[] outcomes = new Outcome[entries.size()];
-        List<Integer> valid = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
+        List<Map<String, Tensor>> inputs = new ArrayList<>(entries.size());
+        for (BatchBuffer.Entry<InferenceRequest> e : entries) {
             metrics.recordIn();
+            inputs.add(e.element().inputs());
+        }
+        List<io.wasminference.predict.Outcome> results;
+        try {
+            results = predictor.infer(inputs, observer);
+        } catch (WasmInferenceException e) { // only with ErrorPolicy.FAIL: the predictor does not isolate then
+            throw new IllegalStateException("model " + serving.id() + " failed on a batch of "
+                    + observer.lastFailedBatch + " (error policy FAIL): " + e.getMessage(), e);
+        }
+        Outcome[] outcomes = new Outcome[entries.size()];
+        WasmInferenceException group = null;
+        for (int i = 0; i < outcomes.length; i++) {
             InferenceRequest r = entries.get(i).element();
-            String problem = validate(r);
-            if (problem != null) {
-                metrics.recordFailure(ErrorKind.INVALID_INPUT);
-                outcomes[i] = Outcome.of(deadLetter(r, ErrorKind.INVALID_INPUT.name(), problem));
-            } else {
-                valid.add(i);
+            if (results.get(i) instanceof io.wasminference.predict.Outcome.Predicted p) {
+                consecutiveFailures = 0;
+                long queueMicros = Math.max(0, (flushNanos - entries.get(i).arrivedNanos()) / 1000);
+                metrics.recordPrediction(queueMicros, p.inferenceMicros());
+                outcomes[i] = Outcome.of(new Prediction(r.id(), r.key(), r.headers(), p.outputs(), p.topK(),
+                        serving.name(), serving.version(), p.batchSize(), queueMicros, p.inferenceMicros()));
+                continue;
+            }
+            io.wasminference.predict.Outcome.Failed f = (io.wasminference.predict.Outcome.Failed) results.get(i);
+            metrics.recordDeadLetter();
+            outcomes[i] = Outcome.of(DeadLetter.of(r, f.errorKind(), f.reason(), serving.name(), serving.version()));
+            if (f.error() == null) {
+                consecutiveFailures = 0; // OUTPUT_TOO_LARGE: the call itself succeeded
+            } else if (f.modelFault() && f.error() != group) {
+                group = f.error(); // a group that failed together counts at once, as one failed call
+                countModelFailures(f.error(), f.groupSize());
             }
         }
-        runIsolating(entries, valid, outcomes, flushNanos);
         return List.of(outcomes);
     }
 
-    /**
-     * Runs the valid requests through the instance; {@link IsolatingRunner} bisects failed calls while the batch's
-     * time budget lasts and reports the groups it could not split any more.
-     */
-    private void runIsolating(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
-            Outcome[] outcomes, long flushNanos) {
-        if (indexes.isEmpty()) {
-            return;
+    /** Feeds the metrics from the predictor's calls; remembers the last failed call for the FAIL message. */
+    private final class Observer implements InferenceObserver {
+        int lastFailedBatch;
+
+        @Override
+        public void inputRejected(String problem) {
+            metrics.recordFailure(ErrorKind.INVALID_INPUT);
         }
-        List<Map<String, Tensor>> inputs = new ArrayList<>(indexes.size());
-        for (int i : indexes) {
-            inputs.add(entries.get(i).element().inputs());
+
+        @Override
+        public void callSucceeded(int batchSize, long micros) {
+            metrics.recordBatch(batchSize, micros);
         }
-        String tooLarge = outputTooLarge();
-        IsolatingRunner.Listener listener = new IsolatingRunner.Listener() {
-            @Override
-            public void callFailed(WasmInferenceException e, int batchSize) {
-                metrics.recordFailure(e.kind());
-                if (e.kind() != ErrorKind.INVALID_INPUT && config.errorPolicy() == ErrorPolicy.FAIL) {
-                    throw new IllegalStateException("model " + serving.id() + " failed on a batch of " + batchSize
-                            + " (error policy FAIL): " + e.getMessage(), e);
-                }
-                if (batchSize > 1) {
-                    LOG.debug("Batch of {} failed ({}); retrying its halves unless its time budget is spent",
-                            batchSize, e.kind());
-                }
-            }
 
-            @Override
-            public void callSucceeded(int batchSize, long micros) {
-                consecutiveFailures = 0;
-                metrics.recordBatch(batchSize, micros);
-            }
-
-            @Override
-            public void predicted(int position, List<Tensor> outputs, int row, int batchSize, long micros) {
-                int i = indexes.get(position);
-                BatchBuffer.Entry<InferenceRequest> entry = entries.get(i);
-                if (tooLarge != null) {
-                    outcomes[i] = Outcome.of(deadLetter(entry.element(), DeadLetter.OUTPUT_TOO_LARGE, tooLarge));
-                    return;
-                }
-                long queueMicros = Math.max(0, (flushNanos - entry.arrivedNanos()) / 1000);
-                outcomes[i] = Outcome.of(prediction(entry.element(), outputs, row, batchSize, queueMicros, micros));
-                metrics.recordPrediction(queueMicros, micros);
-            }
-
-            @Override
-            public void failed(int position, WasmInferenceException e) {
-                int i = indexes.get(position);
-                outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), e.kind().name(), e.getMessage()));
-                countModelFailures(e, 1);
-            }
-
-            @Override
-            public void failedTogether(int from, int to, WasmInferenceException e) {
-                deadLetterUnisolated(entries, indexes.subList(from, to), outcomes, e);
-            }
-        };
-        IsolatingRunner.run(instance, model.metadata().maxBatch(), inputs, config.batchTimeBudget(), listener);
-    }
-
-    /**
-     * Why a prediction of the serving model would exceed {@link InferenceConfig#maxOutputBytes()}, or null. ABI v1
-     * outputs have a fixed shape, so this holds for every record of a model alike.
-     */
-    private String outputTooLarge() {
-        long bytes = outputBytesPerRecord(model.metadata());
-        if (bytes <= config.maxOutputBytes()) {
-            return null;
+        @Override
+        public void callFailed(ErrorKind kind, int batchSize) {
+            lastFailedBatch = batchSize;
+            metrics.recordFailure(kind);
         }
-        return "model " + serving.id() + " produces " + bytes + " bytes of outputs per record " + model.metadata()
-                .outputs() + ", more than the " + config.maxOutputBytes() + " bytes a prediction may carry "
-                + "(maxOutputBytes, --max-output-bytes); raise the limit (mind the sink's message size: JSON takes "
-                + "up to 5 characters per byte) or serve a model with smaller outputs";
-    }
 
-    private static long outputBytesPerRecord(ModelMetadata meta) {
-        return meta.outputs().stream().mapToLong(TensorSpec::sampleBytes).sum();
-    }
-
-    /** The budget is spent: the records of a failed group share its error instead of being retried. */
-    private void deadLetterUnisolated(List<BatchBuffer.Entry<InferenceRequest>> entries, List<Integer> indexes,
-            Outcome[] outcomes, WasmInferenceException cause) {
-        metrics.recordBudgetExhausted();
-        LOG.warn("Subtask {}: a group of {} records failed and was not retried one by one: the batch time budget of "
-                + "{} is spent ({}: {})", subtask, indexes.size(), config.batchTimeBudget(), cause.kind(),
-                cause.getMessage());
-        String reason = "a group of " + indexes.size() + " records holding this one failed (" + cause.kind() + ": "
-                + cause.getMessage() + ") and it was not retried on its own: isolating the failing records had "
-                + "used the batch's time budget of " + config.batchTimeBudget() + " (batchTimeBudget); it may or "
-                + "may not be the cause";
-        for (int i : indexes) {
-            outcomes[i] = Outcome.of(deadLetter(entries.get(i).element(), cause.kind().name(), reason));
+        @Override
+        public void budgetExhausted(int records, WasmInferenceException cause) {
+            metrics.recordBudgetExhausted();
+            LOG.warn("Subtask {}: a group of {} records failed and was not retried one by one: the batch time budget "
+                    + "of {} is spent ({}: {})", subtask, records, config.batchTimeBudget(), cause.kind(),
+                    cause.getMessage());
         }
-        countModelFailures(cause, indexes.size());
     }
 
     /**
@@ -306,9 +249,6 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
      * that times out on everything opens it after about threshold / batch size batches of one budget each.
      */
     private void countModelFailures(WasmInferenceException e, int records) {
-        if (e.kind() == ErrorKind.INVALID_INPUT) {
-            return;
-        }
         consecutiveFailures += records;
         if (consecutiveFailures >= config.circuitBreakerThreshold()) {
             throw new IllegalStateException("circuit breaker open: model " + serving.id() + " failed on "
@@ -316,63 +256,6 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                     + ". Failing the task so Flink's restart strategy applies; if the model is broken, deploy a "
                     + "fixed version, otherwise raise circuitBreakerThreshold.", e);
         }
-    }
-
-    private Prediction prediction(InferenceRequest r, List<Tensor> outputs, int sample, int batchSize,
-            long queueMicros, long inferenceMicros) {
-        ModelMetadata meta = model.metadata();
-        // Immutable collections, which Prediction keeps as they are instead of copying them: this runs per record.
-        Tensor first = outputs.get(0).sample(sample);
-        Map<String, Tensor> named;
-        if (outputs.size() == 1) {
-            named = Map.of(meta.outputs().get(0).name(), first);
-        } else {
-            Map<String, Tensor> all = new HashMap<>();
-            all.put(meta.outputs().get(0).name(), first);
-            for (int o = 1; o < outputs.size(); o++) {
-                all.put(meta.outputs().get(o).name(), outputs.get(o).sample(sample));
-            }
-            named = Map.copyOf(all);
-        }
-        List<ClassScore> top = List.of();
-        if (meta.kind() == ModelKind.CLASSIFIER && config.topK() > 0) {
-            List<TopK.Entry> entries = TopK.of(first, config.topK());
-            ClassScore[] scores = new ClassScore[entries.size()];
-            for (int i = 0; i < scores.length; i++) {
-                TopK.Entry e = entries.get(i);
-                scores[i] = new ClassScore(e.index(), meta.label(e.index()), e.probability());
-            }
-            top = List.of(scores);
-        }
-        return new Prediction(r.id(), r.key(), r.headers(), named, top, serving.name(), serving.version(), batchSize,
-                queueMicros, inferenceMicros);
-    }
-
-    private DeadLetter deadLetter(InferenceRequest r, String kind, String reason) {
-        metrics.recordDeadLetter();
-        return DeadLetter.of(r, kind, reason, serving.name(), serving.version());
-    }
-
-    /** Null when the request fits the model, otherwise what is wrong with it. */
-    private String validate(InferenceRequest r) {
-        ModelMetadata meta = model.metadata();
-        for (TensorSpec spec : meta.inputs()) {
-            Tensor t = r.inputs().get(spec.name());
-            if (t == null) {
-                return "input '" + spec.name() + "' (" + spec + ") is missing; model " + meta.id() + " takes "
-                        + meta.inputs();
-            }
-            if (t.dtype() != spec.dtype() || t.elementCount() != spec.shape().elementCount()) {
-                return "input '" + spec.name() + "' is " + t + " but model " + meta.id() + " expects " + spec.dtype()
-                        + " of shape " + spec.shape() + " per record; records of this shape cannot share its batch";
-            }
-        }
-        if (r.inputs().size() != meta.inputs().size()) {
-            Set<String> extra = new LinkedHashSet<>(r.inputs().keySet());
-            meta.inputs().forEach(s -> extra.remove(s.name()));
-            return "unknown inputs " + extra + "; model " + meta.id() + " takes " + meta.inputs();
-        }
-        return null;
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -385,7 +268,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
      */
     public void onSwapReady(Runnable callback) {
         swapper.onReady(callback);
-        swapper.startNext(model.metadata(), history);
+        swapper.startNext(predictor.metadata(), history);
     }
 
     /**
@@ -395,7 +278,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
      */
     public List<ModelEvent> submit(ModelCommand command) {
         String refused = swapper.submit(command);
-        swapper.startNext(model.metadata(), history);
+        swapper.startNext(predictor.metadata(), history);
         if (refused == null) {
             return List.of();
         }
@@ -418,7 +301,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         List<ModelEvent> events = new ArrayList<>();
         for (ModelSwapper.Prepared p = swapper.poll(); p != null; p = swapper.poll()) {
             events.add(apply(p));
-            swapper.startNext(model.metadata(), history);
+            swapper.startNext(predictor.metadata(), history);
         }
         return events;
     }
@@ -445,10 +328,8 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
             return new ModelEvent(System.currentTimeMillis(), subtask, p.command().toString(), p.status(),
                     before.name(), before.version(), before.version(), p.reason());
         }
-        ModelInstance oldInstance = instance;
-        WasmModel oldModel = model;
-        instance = p.instance();
-        model = p.model();
+        Predictor old = predictor;
+        predictor = p.predictor();
         serving = p.version();
         consecutiveFailures = 0;
         if (p.command().action() == ModelCommand.Action.ROLLBACK) {
@@ -459,8 +340,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
                 history.remove(0);
             }
         }
-        oldInstance.close();
-        oldModel.close();
+        old.close();
         metrics.recordSwap();
         LOG.info("Subtask {}: '{}' done, now serving {} (was {})", subtask, p.command(), serving, before.id());
         return new ModelEvent(System.currentTimeMillis(), subtask, p.command().toString(), ModelEvent.SERVING,
@@ -472,16 +352,9 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
         if (swapper != null) {
             swapper.close();
         }
-        try {
-            if (instance != null) {
-                instance.close();
-            }
-        } finally {
-            instance = null;
-            if (model != null) {
-                model.close();
-                model = null;
-            }
+        if (predictor != null) {
+            predictor.close();
+            predictor = null;
         }
     }
 }
