@@ -26,9 +26,11 @@ import java.util.concurrent.TimeUnit;
  * loads it (pinned by sha256), checks it against the model it would replace, instantiates it and runs its golden
  * vectors. The task thread takes prepared results with {@link #poll()} and applies them between two batches.
  *
- * <p>Threading: {@link #submit}, {@link #startNext}, {@link #poll} and {@link #close} run on the task thread; the
- * preparation runs on this swapper's own thread, with a 4 MiB stack because candidate modules run on it; a
- * prepared model crosses to the task thread through a {@link CompletableFuture} (a happens-before edge).
+ * <p>Threading: {@link #submit}, {@link #startNext}, {@link #poll} and {@link #close} run on the task thread, and
+ * every field is the task thread's. The preparation runs on this swapper's own thread, with a 4 MiB stack because
+ * candidate modules run on it; it shares nothing with the task thread: its result crosses in a
+ * {@link CompletableFuture} (a happens-before edge), and {@code announceReady} then puts a mail into the
+ * operator's mailbox, which takes the result on the task thread.
  */
 final class ModelSwapper implements AutoCloseable {
     /** A prepared command: a validated instance ready to serve ({@link ModelEvent#SERVING}), or why not. */
@@ -49,19 +51,21 @@ final class ModelSwapper implements AutoCloseable {
     private final InferenceConfig config;
     private final int subtask;
     private final ArrayDeque<ModelCommand> queued = new ArrayDeque<>();
+    /** Thread-safe; called on the swap thread when a preparation completes (a quick verdict: the task thread). */
+    private final Runnable announceReady;
     private CompletableFuture<Prepared> inFlight;
     private ModelCommand inFlightCommand;
     private ExecutorService executor;
-    private volatile Runnable onReady;
 
-    ModelSwapper(InferenceConfig config, int subtask) {
+    /**
+     * @param announceReady tells the task thread that a prepared command can be taken with {@link #poll()}: the
+     *     operator puts a mail into its mailbox. Thread-safe; it may fail once the task is closing (the prepared
+     *     model is then disposed by {@link #close()}).
+     */
+    ModelSwapper(InferenceConfig config, int subtask, Runnable announceReady) {
         this.config = config;
         this.subtask = subtask;
-    }
-
-    /** Called from the swap thread whenever a preparation completes. */
-    void onReady(Runnable callback) {
-        this.onReady = callback;
+        this.announceReady = announceReady;
     }
 
     /**
@@ -118,9 +122,15 @@ final class ModelSwapper implements AutoCloseable {
             ModelVersion target = rollbackTo;
             inFlight = CompletableFuture.supplyAsync(() -> prepare(command, target, current), executor());
         }
-        Runnable callback = onReady;
-        if (callback != null) {
-            inFlight.thenRun(callback);
+        inFlight.whenComplete((prepared, failure) -> announce());
+    }
+
+    private void announce() {
+        try {
+            announceReady.run();
+        } catch (RuntimeException e) {
+            // The task is closing and its mailbox takes no more mail: close() disposes what was prepared.
+            LOG.debug("Subtask {}: a prepared control command was not announced: {}", subtask, e.toString());
         }
     }
 

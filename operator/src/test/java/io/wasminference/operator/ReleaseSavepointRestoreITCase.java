@@ -121,6 +121,15 @@ class ReleaseSavepointRestoreITCase {
                 SavepointFormatType.CANONICAL).get(120, TimeUnit.SECONDS);
         long first = TallySink.count(SERVED);
         assertThat(first).isLessThan(RECORDS - BEFORE_SAVEPOINT);
+        // written as typed state, one entry per subtask; release 0.1's state read once and emptied, so it does not
+        // double on every restore (restored union state that nobody clears is kept)
+        Path secondDir = Path.of(java.net.URI.create(second));
+        assertThat(ReleaseSavepoints.operatorStateElements(secondDir, ServingStateStore.STATE_NAME))
+                .containsExactly(1, 1);
+        assertThat(ReleaseSavepoints.operatorStateElements(secondDir, LegacyServingState.STATE_NAME))
+                .allMatch(n -> n == 0);
+        assertThat(ReleaseSavepoints.operatorStateElements(ReleaseSavepoints.copy(ReleaseSavepoints.DATASTREAM,
+                tmp.resolve("inspect")), LegacyServingState.STATE_NAME)).containsExactly(1, 1);
 
         StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(second));
         tally(WasmInference.model(ModelRef.of(OTHER_DEFAULT)).uid(ReleaseSavepoints.DATASTREAM_UID).batchSize(16)

@@ -1,11 +1,19 @@
 package io.wasminference.testutils;
 
+import org.apache.flink.runtime.checkpoint.Checkpoints;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.state.OperatorStateHandle;
+
+import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
@@ -49,6 +57,43 @@ public final class ReleaseSavepoints {
             copyResource(ROOT + "kafka-job-model-repo/" + file, KAFKA_JOB_MODEL_REPO.resolve(file));
         }
         return KAFKA_JOB_MODEL_REPO;
+    }
+
+    /**
+     * How many elements each subtask wrote to operator state {@code stateName} in the savepoint at {@code dir}
+     * (subtasks in order; 0 where the state is registered but empty or absent), read from its {@code _metadata}
+     * without running a job.
+     */
+    public static List<Integer> operatorStateElements(Path dir, String stateName) {
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(dir.resolve("_metadata")))) {
+            CheckpointMetadata metadata = Checkpoints.loadCheckpointMetadata(in,
+                    ReleaseSavepoints.class.getClassLoader(), dir.toString());
+            for (OperatorState operator : metadata.getOperatorStates()) {
+                List<Integer> counts = new ArrayList<>();
+                boolean found = false;
+                for (int i = 0; i < operator.getParallelism(); i++) {
+                    OperatorSubtaskState subtask = operator.getState(i);
+                    int n = 0;
+                    if (subtask != null) {
+                        for (OperatorStateHandle handle : subtask.getManagedOperatorState()) {
+                            OperatorStateHandle.StateMetaInfo info = handle.getStateNameToPartitionOffsets()
+                                    .get(stateName);
+                            if (info != null) {
+                                found = true;
+                                n += info.getOffsets().length;
+                            }
+                        }
+                    }
+                    counts.add(n);
+                }
+                if (found) {
+                    return counts;
+                }
+            }
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void copyResource(String resource, Path target) {
