@@ -8,6 +8,7 @@ import io.wasminference.predict.PredictorConfig;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.signing.ModelSignature;
 import io.wasminference.signing.TrustedKeys;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileStatus;
@@ -33,6 +34,7 @@ import java.util.Optional;
  * immutable: publishing other bytes under an existing version is refused. Serializable (only the root travels);
  * thread-safe.
  */
+@PublicEvolving
 public final class ModelRepository implements Serializable {
     private static final long serialVersionUID = 1L;
 

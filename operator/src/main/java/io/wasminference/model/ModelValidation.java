@@ -2,11 +2,13 @@ package io.wasminference.model;
 
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.errors.ModelRefusedException;
+import org.apache.flink.annotation.Internal;
 
 /**
  * Checks a candidate model before it may serve: the same signature as the stream it joins. (Its golden vectors
  * run through {@link io.wasminference.predict.Predictor#checkGolden}.)
  */
+@Internal
 public final class ModelValidation {
     private ModelValidation() {}
 

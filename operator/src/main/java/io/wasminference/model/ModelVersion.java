@@ -1,5 +1,7 @@
 package io.wasminference.model;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -12,6 +14,7 @@ import java.util.Objects;
  * @param sha256 hex sha256 of the .wasm
  * @param location the {@link ModelRef} location it was loaded from
  */
+@PublicEvolving
 public record ModelVersion(String name, String version, String sha256, String location) implements Serializable {
     public ModelVersion {
         Objects.requireNonNull(name, "name");

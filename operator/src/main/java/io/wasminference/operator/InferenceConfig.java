@@ -7,6 +7,7 @@ import io.wasminference.predict.Predictor;
 import io.wasminference.predict.PredictorConfig;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.signing.TrustedKeys;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -32,6 +33,7 @@ import java.util.Objects;
  * @param trustedKeys when not null, deploy commands load only versions whose manifest is signed by one of these
  *     keys; null deploys unsigned versions too
  */
+@PublicEvolving
 public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
         int topK, int circuitBreakerThreshold, ModelRepository repository, Duration batchTimeBudget,
         long maxOutputBytes, TrustedKeys trustedKeys) implements Serializable {

@@ -141,7 +141,7 @@ final class RecordInference {
         @Override
         public void budgetExhausted(int records, WasmInferenceException cause) {
             metrics.recordBudgetExhausted();
-            LOG.warn("Subtask {}: a group of {} records failed and was not retried one by one: the batch time budget "
+            LOG.warn("Subtask {}: a group of {} records failed and was not split further: the batch time budget "
                     + "of {} is spent ({}: {})", subtask, records, config.batchTimeBudget(), cause.kind(),
                     cause.getMessage());
         }

@@ -7,6 +7,7 @@ import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.ModelCommand;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -38,6 +39,7 @@ import java.util.List;
  * {@link #close()}. It checkpoints which model it serves, in the same state as the operator, and, restored, serves
  * exactly that model again, whatever default is configured. It takes no control commands.
  */
+@PublicEvolving
 public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Either<Prediction, DeadLetter>>
         implements CheckpointedFunction, ResultTypeQueryable<Either<Prediction, DeadLetter>> {
     private static final long serialVersionUID = 1L;

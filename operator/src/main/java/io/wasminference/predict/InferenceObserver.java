@@ -2,12 +2,14 @@ package io.wasminference.predict;
 
 import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * What a {@link Predictor} reports about its wasm calls while it infers a batch, for metrics and logs; the
  * per-input results are the {@link Outcome}s. Called on the thread that calls {@link Predictor#infer}. Every method
  * does nothing by default.
  */
+@PublicEvolving
 public interface InferenceObserver {
     /** Observes nothing. */
     InferenceObserver NONE = new InferenceObserver() {};

@@ -4,12 +4,14 @@ import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.record.ClassScore;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /** What {@link Predictor#infer} made of one input: it was {@link Predicted}, or it {@link Failed} with why. */
+@PublicEvolving
 public sealed interface Outcome permits Outcome.Predicted, Outcome.Failed {
     /** {@link Failed#errorKind()} of an input whose outputs exceed {@link PredictorConfig#maxOutputBytes()}. */
     String OUTPUT_TOO_LARGE = "OUTPUT_TOO_LARGE";

@@ -14,6 +14,7 @@ import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.tensor.TopK;
+import org.apache.flink.annotation.PublicEvolving;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,7 @@ import java.util.function.Consumer;
  * fails with {@link IllegalStateException}. Not thread-safe, like the instance: one predictor per thread (in Flink,
  * one per subtask). {@link #memoryBytes()} and {@link #restarts()} may be read from any thread.
  */
+@PublicEvolving
 public final class Predictor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
 

@@ -1,6 +1,7 @@
 package io.wasminference.predict;
 
 import io.wasminference.runtime.SandboxLimits;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Objects;
  *     {@link Predictor#infer} throws the model's error at once (false). A model that rejects an input (status
  *     INVALID_INPUT) is always isolated: that is a verdict on the input, not a model fault.
  */
+@PublicEvolving
 public record PredictorConfig(SandboxLimits limits, int topK, Duration batchTimeBudget, long maxOutputBytes,
         boolean isolateFailures) implements Serializable {
     private static final long serialVersionUID = 1L;

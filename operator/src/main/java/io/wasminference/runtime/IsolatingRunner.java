@@ -2,6 +2,7 @@ package io.wasminference.runtime;
 
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.Internal;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Outcomes are reported in sample order. Not thread-safe, like the instance it drives.
  */
+@Internal
 public final class IsolatingRunner {
 
     /** What happened to each call and each sample; positions index the list given to {@link #run}. */

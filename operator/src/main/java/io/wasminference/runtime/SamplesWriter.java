@@ -2,6 +2,7 @@ package io.wasminference.runtime;
 
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.Internal;
 
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.Map;
  * not fit still cannot write outside its input's buffer: {@link ModelInstance#run(int, BatchWriter)} bounds the
  * writes and fails the call with {@code INVALID_INPUT} when the byte count is off.
  */
+@Internal
 public final class SamplesWriter implements BatchWriter {
     private final List<Map<String, Tensor>> samples;
 

@@ -10,6 +10,7 @@ import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.testutils.ReleaseSavepoints;
 import io.wasminference.testutils.TallySink;
+import io.wasminference.testutils.TestEnvironments;
 import io.wasminference.testutils.TestSetGenerator;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -74,7 +75,7 @@ class ReleaseSavepointRestoreITCase {
 
     @Test
     void theReleaseSavepointServesTheCheckpointedVersionAndTheJobCarriesOn() throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(release()));
+        StreamExecutionEnvironment env = TestEnvironments.env(restoreFrom(release()));
         InferenceResult result = WasmInference.model(ModelRef.of(OTHER_DEFAULT)).uid(ReleaseSavepoints.DATASTREAM_UID)
                 .batchSize(16).apply(requests(env, 1000));
         tally(result);
@@ -88,7 +89,7 @@ class ReleaseSavepointRestoreITCase {
     void theRestoredHistoryHoldsExactlyTheCheckpointedVersion() throws Exception {
         // The same operator uid with a control stream: the state restores into it, and a rollback shows the
         // history. Had the default been added to it, the rollback would switch to fashion-lenet5:1.0.0.
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(release()));
+        StreamExecutionEnvironment env = TestEnvironments.env(restoreFrom(release()));
         DataStream<ModelCommand> commands = env.fromData(List.of(ModelCommand.rollback("fashion-lenet5")),
                 RecordTypeInfos.COMMAND).setParallelism(1);
         InferenceResult result = WasmInference.model(ModelRef.of(OTHER_DEFAULT)).uid(ReleaseSavepoints.DATASTREAM_UID)
@@ -107,7 +108,7 @@ class ReleaseSavepointRestoreITCase {
     @Test
     void aSavepointOfTheRestoredJobRestoresTooWithNothingLostOrRepeated() throws Exception {
         // Restored slowly, stopped with a savepoint of this code midway, restored again.
-        StreamExecutionEnvironment env1 = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(release()));
+        StreamExecutionEnvironment env1 = TestEnvironments.env(restoreFrom(release()));
         tally(WasmInference.model(ModelRef.of(OTHER_DEFAULT)).uid(ReleaseSavepoints.DATASTREAM_UID).batchSize(16)
                 .apply(requests(env1, 100)));
         JobClient job = env1.executeAsync("restore the release savepoint, then stop with a savepoint");
@@ -131,7 +132,7 @@ class ReleaseSavepointRestoreITCase {
         assertThat(ReleaseSavepoints.operatorStateElements(ReleaseSavepoints.copy(ReleaseSavepoints.DATASTREAM,
                 tmp.resolve("inspect")), LegacyServingState.STATE_NAME)).containsExactly(1, 1);
 
-        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(second));
+        StreamExecutionEnvironment env2 = TestEnvironments.env(restoreFrom(second));
         tally(WasmInference.model(ModelRef.of(OTHER_DEFAULT)).uid(ReleaseSavepoints.DATASTREAM_UID).batchSize(16)
                 .apply(requests(env2, 1000)));
         env2.execute("restore the second savepoint");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.testutils.ReleaseSavepoints;
+import io.wasminference.testutils.TestEnvironments;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -85,7 +86,7 @@ class KafkaJobReleaseSavepointITCase {
             conf.set(PipelineOptions.GENERIC_TYPES, false);
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint.toUri().toString());
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            StreamExecutionEnvironment env = TestEnvironments.env(conf);
             InferenceJob.build(env, options(bootstrap, repo));
             JobClient job = env.executeAsync("restore the release savepoint of the Kafka job");
             try {
