@@ -7,6 +7,7 @@
 #   end to end     Kafka (in-process broker) -> Flink -> Kafka, records/s and p50/p99 latency
 #   memory         RSS deltas per instance and per TaskManager with N slots
 #   compiler       modules compiled from ONNX vs the hand-written module and ONNX Runtime; compile time and heap
+#   sql            ML_PREDICT (wasm provider) vs the DataStream operator, records/s
 #
 #   bench/run.sh quick    # a few minutes: fewer iterations, batch sizes and repeats
 #   bench/run.sh full     # what docs/benchmarks.md holds (~30 min on 2 cores)
@@ -23,11 +24,11 @@ case "$PROFILE" in
   quick)
     ROUNDS=1; JMH=(-f 1 -wi 2 -w 300ms -i 5 -r 300ms); NATIVE_MS=300; NATIVE_REPEATS=5
     OP=(--batches 1,64,256 --parallelism 1,2 --repeats 1 --scale 0.5); E2E=(--models fashion-lenet5 --seconds 8)
-    MEM_SLOTS=(1 2); COMPILER_REPEATS=3 ;;
+    MEM_SLOTS=(1 2); COMPILER_REPEATS=3; SQL_REPEATS=2; SQL_SCALE=0.5 ;;
   full)
     ROUNDS=2; JMH=(-f 1 -wi 3 -w 300ms -i 10 -r 300ms); NATIVE_MS=300; NATIVE_REPEATS=10
     OP=(--batches 1,8,32,64,128,256 --parallelism 1,2 --repeats 2 --scale 1); E2E=(--models digits-mlp,fashion-lenet5 --seconds 20)
-    MEM_SLOTS=(1 2 4); COMPILER_REPEATS=10 ;;
+    MEM_SLOTS=(1 2 4); COMPILER_REPEATS=10; SQL_REPEATS=4; SQL_SCALE=1 ;;
   *) echo "usage: bench/run.sh quick|full" >&2; exit 2 ;;
 esac
 LOCK=/tmp/wi-heavy.lock
@@ -121,9 +122,20 @@ for n in "${MEM_SLOTS[@]}"; do
     --out "$OUT/memory.csv" 2>&1 | grep -E '^memory' || true
 done
 
+echo "== SQL ML_PREDICT vs the operator"
+heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.flink.SqlBench --repeats "$SQL_REPEATS" --scale "$SQL_SCALE" \
+  --out "$OUT/sql.csv" 2>&1 | grep -E '^(sql|Exception|Caused)' || true
+
 echo "== ONNX compiler"
-heavy "${JAVA[@]}" -Xmx1g io.wasminference.bench.compiler.CompilerBench --repeats "$COMPILER_REPEATS" \
-  --out "$OUT/compiler.csv" 2>&1 | grep -E '^(time|compile|heap|size|Exception|Caused)' || true
+heavy "${JAVA[@]}" -Xmx1g -Dbench.compiled.out="$OUT/paddle-cls.wasm" io.wasminference.bench.compiler.CompilerBench \
+  --repeats "$COMPILER_REPEATS" --out "$OUT/compiler.csv" 2>&1 | grep -E '^(time|compile|heap|size|Exception|Caused)' || true
+# the compiled paddle-cls module's plan on the same kernels built natively for SSE2 (128-bit, as SIMD128)
+"$CC" -O3 -march=x86-64 -ffp-contract=off -I"$S/abi" -I"$S/kernels" -I"$ROOT/compiler/src/main/c" \
+  "$HERE/native/graph_harness.c" "$ROOT/compiler/src/main/c/graph_runtime.c" -lm -o "$OUT/graph_harness"
+for b in 1 16; do
+  us=$(heavy "$OUT/graph_harness" "$OUT/paddle-cls.wasm" "$b" 300 "$COMPILER_REPEATS")
+  echo "time,paddle-cls,native-sse2,$b,$us" | tee -a "$OUT/compiler.csv"
+done
 
 echo "== report"
 "${JAVA[@]}" io.wasminference.bench.Report "$OUT" "$ROOT/docs"

@@ -68,6 +68,7 @@ public final class Report {
         endToEndSection();
         memorySection();
         compilerSection();
+        sqlSection();
         body.append(md);
         md.setLength(0);
 
@@ -80,7 +81,7 @@ public final class Report {
                 .append("VM interference only ever adds time, by up to 2x for minutes at a time (see the caveats at ")
                 .append("the end), so the fastest repeat is the closest to each implementation's own speed, and every ")
                 .append("implementation is measured the same way.\n\n");
-        md.append("## Targets (issues 6 and 11)\n\n| target | measured | verdict |\n|---|---|---|\n");
+        md.append("## Targets (issues 6, 11 and 13)\n\n| target | measured | verdict |\n|---|---|---|\n");
         for (String[] t : targets) {
             md.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ").append(t[2]).append(" |\n");
         }
@@ -363,16 +364,20 @@ public final class Report {
                 .append("`bench/.../compiler/CompilerBench`: modules compiled from the ONNX files by `compile` (the ")
                 .append("sample's options, `samples/models/*/model.onnx.compile`) against the hand-written C module and ")
                 .append("against ONNX Runtime Java (1 intra-op thread, all graph optimisations) on the same input; ")
-                .append("implementations alternate within each of the repeats, each row is its fastest call.\n\n")
-                .append("| model | batch | compiled µs | reference | reference µs | compiled / reference time |\n")
-                .append("|---|---|---|---|---|---|\n");
+                .append("implementations alternate within each of the repeats, each row is its fastest call. The last ")
+                .append("column runs the compiled module's plan on the graph runtime's C built natively for SSE2 ")
+                .append("(`bench/native/graph_harness.c`): the same kernels without the sandbox.\n\n")
+                .append("| model | batch | compiled µs | reference | reference µs | compiled / reference time | same plan natively (SSE2) µs |\n")
+                .append("|---|---|---|---|---|---|---|\n");
         String[][] pairs = {{"fashion-lenet5", "hand-written", "1"}, {"fashion-lenet5", "hand-written", "64"},
             {"paddle-cls", "onnxruntime", "1"}, {"paddle-cls", "onnxruntime", "16"}};
         for (String[] p : pairs) {
             double c = v.getOrDefault("time/" + p[0] + "/compiled/" + p[2], Double.NaN);
             double r = v.getOrDefault("time/" + p[0] + "/" + p[1] + "/" + p[2], Double.NaN);
+            double nat = v.getOrDefault("time/" + p[0] + "/native-sse2/" + p[2], Double.NaN);
             md.append("| ").append(p[0]).append(" | ").append(p[2]).append(" | ").append(num(c)).append(" | ")
-                    .append(p[1]).append(" | ").append(num(r)).append(" | ").append(ratio(c / r)).append(" |\n");
+                    .append(p[1]).append(" | ").append(num(r)).append(" | ").append(ratio(c / r)).append(" | ")
+                    .append(num(nat)).append(" |\n");
             if (p[0].equals("fashion-lenet5")) {
                 target("compiled LeNet-5 within 10% of the hand-written module, batch " + p[2],
                         ratio(c / r) + " its time", c / r <= 1.10);
@@ -391,6 +396,36 @@ public final class Report {
                     .append(" ms | ").append(num(v.getOrDefault("heap/" + m + "/peak-mib/0", Double.NaN)))
                     .append(" MiB | ").append(num(v.getOrDefault("heap/" + m + "/allocated-mib/0", Double.NaN)))
                     .append(" MiB |\n");
+        }
+        md.append("\n");
+    }
+
+    void sqlSection() throws IOException {
+        List<String[]> rows = csv("sql.csv");
+        if (rows.isEmpty()) {
+            return;
+        }
+        // model -> pipeline -> best records/s over the repeats
+        Map<String, Map<String, Double>> best = new TreeMap<>();
+        String batch = rows.get(0)[3];
+        String parallelism = rows.get(0)[2];
+        for (String[] r : rows) {
+            best.computeIfAbsent(r[0], k -> new TreeMap<>()).merge(r[1], Double.parseDouble(r[6]), Math::max);
+        }
+        md.append("## SQL: ML_PREDICT with the wasm provider (issue 13)\n\n")
+                .append("`bench/.../flink/SqlBench`: the same records (each model's test samples in a cycle, from the ")
+                .append("same sequence source; in SQL a BYTES column of the raw sample, as binary records carry it) ")
+                .append("through the DataStream operator and through ML_PREDICT (asynchronous, batched, unordered ")
+                .append("output), batch ").append(batch).append(", parallelism ").append(parallelism)
+                .append(", in a MiniCluster in this JVM; runs alternate; best of the repeats.\n\n")
+                .append("| model | operator records/s | ML_PREDICT records/s | ML_PREDICT / operator |\n|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Double>> e : best.entrySet()) {
+            double op = e.getValue().getOrDefault("operator", Double.NaN);
+            double sql = e.getValue().getOrDefault("ml_predict", Double.NaN);
+            md.append("| ").append(e.getKey()).append(" | ").append(num(op)).append(" | ").append(num(sql))
+                    .append(" | ").append(pct(sql / op)).append(" |\n");
+            target("ML_PREDICT ≥ 80% of the operator's records/s, " + e.getKey() + ", batch " + batch,
+                    pct(sql / op), sql / op >= 0.8);
         }
         md.append("\n");
     }

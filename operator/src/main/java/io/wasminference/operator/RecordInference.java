@@ -86,7 +86,7 @@ final class RecordInference {
             }
             Outcome.Failed f = (Outcome.Failed) outcomes.get(i);
             records[i] = DeadLetter.of(r, f.errorKind(), f.reason(), version.name(), version.version());
-            metrics.recordDeadLetter();
+            metrics.recordDeadLetter(f.errorKind());
             if (f.error() == null) {
                 consecutiveFailures = 0; // OUTPUT_TOO_LARGE: the call itself succeeded
             } else if (f.modelFault() && f.error() != group) {

@@ -164,6 +164,10 @@ public final class CompilerBench {
         Path onnx = models.resolve("paddle-cls/model.onnx");
         byte[] bytes = Files.readAllBytes(onnx);
         CompiledModel compiled = OnnxCompiler.compile(bytes, options(onnx));
+        String module = System.getProperty("bench.compiled.out");
+        if (module != null) { // for bench/native/graph_harness.c: the same plan and kernels, natively
+            Files.write(Path.of(module), compiled.wasm());
+        }
         float[] scale = options(onnx).inputs().get("x").scale();
         float[] shift = options(onnx).inputs().get("x").shift();
         OrtEnvironment env = OrtEnvironment.getEnvironment();

@@ -96,7 +96,7 @@ public final class Pipelines {
     }
 
     /** Counts records across all subtasks of this JVM (the MiniCluster runs in it). */
-    static final class CountingSink<T> implements Sink<T> {
+    public static final class CountingSink<T> implements Sink<T> {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -104,7 +104,8 @@ public final class Pipelines {
             return new SinkWriter<>() {
                 @Override
                 public void write(T element, Context ctx) {
-                    if (element instanceof Prediction || element instanceof InferenceRequest) {
+                    if (element instanceof Prediction || element instanceof InferenceRequest
+                            || element instanceof org.apache.flink.types.Row) {
                         long n = SEEN.incrementAndGet();
                         if (n == warmup) {
                             WINDOW_START.set(System.nanoTime());
