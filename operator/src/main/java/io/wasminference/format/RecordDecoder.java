@@ -2,6 +2,7 @@ package io.wasminference.format;
 
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.errors.InvalidInputException;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 
@@ -10,6 +11,7 @@ import java.io.Serializable;
  * magic {@code WIT1}, else JSON. Empty and oversized values are rejected before parsing. Every failure is an
  * {@link InvalidInputException} that says what was wrong.
  */
+@PublicEvolving
 public final class RecordDecoder {
     /** Which formats a decoder accepts. */
     public enum Format implements Serializable {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.TensorSpec;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -28,6 +29,7 @@ import java.util.List;
  * @param outputs outputs as {@code NAME DTYPE SHAPE}
  * @param golden golden vectors, each {@code {"inputs": {...}, "outputs": {...}}} as in the samples' golden.jsonl
  */
+@PublicEvolving
 public record ModelManifest(String name, String version, String sha256, long sizeBytes, String created,
         int maxBatch, List<String> inputs, List<String> outputs, List<String> golden) implements Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();

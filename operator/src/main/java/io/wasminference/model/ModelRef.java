@@ -2,6 +2,7 @@ package io.wasminference.model;
 
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.runtime.WasmModel;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +29,7 @@ import java.util.Optional;
  * @param location one of the forms above
  * @param sha256 expected lower-case hex sha256 of the bytes, or {@code null} to accept any content
  */
+@PublicEvolving
 public record ModelRef(String location, String sha256) implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -3,11 +3,12 @@ package io.wasminference.model;
 import io.wasminference.abi.MetadataParser;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.errors.ModelRefusedException;
-import io.wasminference.runtime.ModelInstance;
+import io.wasminference.predict.Predictor;
+import io.wasminference.predict.PredictorConfig;
 import io.wasminference.runtime.SandboxLimits;
-import io.wasminference.runtime.WasmModel;
 import io.wasminference.signing.ModelSignature;
 import io.wasminference.signing.TrustedKeys;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileStatus;
@@ -33,6 +34,7 @@ import java.util.Optional;
  * immutable: publishing other bytes under an existing version is refused. Serializable (only the root travels);
  * thread-safe.
  */
+@PublicEvolving
 public final class ModelRepository implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -73,10 +75,11 @@ public final class ModelRepository implements Serializable {
             throws IOException {
         ModelMetadata meta;
         String sha;
-        try (WasmModel model = WasmModel.load(wasm, limits); ModelInstance instance = model.newInstance()) {
-            ModelValidation.checkGolden(instance, golden);
-            meta = model.metadata();
-            sha = model.sha256();
+        try (Predictor candidate = Predictor.create(wasm, "(candidate for " + root + ")", PredictorConfig.of(limits),
+                m -> { })) {
+            candidate.checkGolden(golden);
+            meta = candidate.metadata();
+            sha = candidate.sha256();
         }
         Path dir = versionDir(meta.name(), meta.version());
         FileSystem fs = dir.getFileSystem();

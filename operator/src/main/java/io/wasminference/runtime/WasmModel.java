@@ -3,6 +3,7 @@ package io.wasminference.runtime;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.ModuleValidator;
 import io.wasminference.abi.ModuleValidator.ValidatedModule;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import java.util.HexFormat;
  * {@link ModelInstance} is confined to one thread. Instances keep the compiled module alive on their own, so
  * closing the model while instances are open is safe.
  */
+@PublicEvolving
 public final class WasmModel implements AutoCloseable {
     private final CompiledModule compiled;
     private final ValidatedModule validated;
