@@ -230,8 +230,12 @@ heartbeat.interval: 1000
 heartbeat.timeout: 5000
 # The REST API's metrics are at most this old (default 10 s).
 metrics.fetcher.update-interval: 1000
-# A finished or cancelled job's jar (the thin job jar is ~32 MiB, the tool jar ~149 MiB) leaves each TaskManager's blob cache in
-# java.io.tmpdir after this many seconds (default 3600).
+# Prometheus metrics (deploy/grafana/wasm-inference.json): each process takes the first free port of the range,
+# the JobManager usually 9249, the TaskManagers the next ones.
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: 9249-9269
+# A finished or cancelled job's jar (the thin job jar is ~32 MiB, the tool jar ~209 MiB) leaves each TaskManager's
+# blob cache in java.io.tmpdir after this many seconds (default 3600).
 blob.service.cleanup.interval: 10
 # User code must not end a JobManager or TaskManager JVM: System.exit in a job's main() (run inside the JobManager
 # by POST /jars/:id/run) throws instead.
