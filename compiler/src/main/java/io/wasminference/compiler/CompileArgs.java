@@ -1,5 +1,6 @@
 package io.wasminference.compiler;
 
+import org.apache.flink.annotation.PublicEvolving;
 import io.wasminference.abi.DType;
 import io.wasminference.abi.ModelKind;
 import io.wasminference.abi.Shape;
@@ -23,6 +24,7 @@ import java.util.function.Function;
  *   --allow-nonfinite          accept NaN and infinity in float inputs (refused by default)
  * </pre>
  */
+@PublicEvolving
 public final class CompileArgs {
     /** The flags, for usage texts. */
     public static final String USAGE = "[--name N] [--version V] [--max-batch N] [--kind classifier|generic]\n"

@@ -1,5 +1,6 @@
 package io.wasminference.compiler;
 
+import org.apache.flink.annotation.PublicEvolving;
 import io.wasminference.abi.ModelKind;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param rejectNonFinite whether the module refuses float inputs holding NaN or infinity (as INVALID_INPUT, so
  *     the record goes to the dead letters instead of yielding NaN predictions)
  */
+@PublicEvolving
 public record CompileOptions(String name, String version, int maxBatch, ModelKind kind, List<String> labels,
                              String description, Map<String, InputOptions> inputs, boolean batchAxis,
                              boolean rejectNonFinite) {

@@ -1,5 +1,6 @@
 package io.wasminference.compiler;
 
+import org.apache.flink.annotation.PublicEvolving;
 import java.util.Optional;
 
 /**
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param millis compile time
  * @param plan the runtime's ops, one per line, with the node each came from and its tensors
  */
+@PublicEvolving
 public record CompileReport(int onnxNodes, int graphNodes, int foldedNodes, int batchNormsFolded,
                             int activationsFused, int otherRewrites, int runtimeOps, long weightBytes,
                             long arenaBytes, long ioBytes, long memoryBytes, int chunk,

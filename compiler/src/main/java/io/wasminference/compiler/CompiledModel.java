@@ -1,5 +1,6 @@
 package io.wasminference.compiler;
 
+import org.apache.flink.annotation.PublicEvolving;
 import io.wasminference.abi.ModelMetadata;
 
 /**
@@ -7,6 +8,7 @@ import io.wasminference.abi.ModelMetadata;
  *
  * @param wasm the module's bytes
  */
+@PublicEvolving
 public record CompiledModel(byte[] wasm, ModelMetadata metadata, CompileReport report) {
     @Override
     public byte[] wasm() {

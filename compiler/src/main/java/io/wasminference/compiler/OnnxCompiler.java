@@ -1,5 +1,6 @@
 package io.wasminference.compiler;
 
+import org.apache.flink.annotation.PublicEvolving;
 import io.wasminference.abi.DType;
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModelKind;
@@ -40,6 +41,7 @@ import java.util.Set;
  *
  * <p>Thread-safe: every call works on its own data.
  */
+@PublicEvolving
 public final class OnnxCompiler {
 
     private OnnxCompiler() {}

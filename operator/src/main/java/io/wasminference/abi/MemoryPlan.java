@@ -1,6 +1,6 @@
 package io.wasminference.abi;
 
-import org.apache.flink.annotation.Internal;
+import org.apache.flink.annotation.PublicEvolving;
 
 /**
  * How an instance gets its linear memory: the host creates it (the module imports {@code env.memory}) with these
@@ -12,7 +12,7 @@ import org.apache.flink.annotation.Internal;
  * @param cappedBySandbox whether {@code maxPages} is the sandbox's memory cap (an imported memory that declares no
  *     maximum, or one above the cap), rather than the module's own declared maximum
  */
-@Internal
+@PublicEvolving
 public record MemoryPlan(boolean imported, long minPages, long maxPages, boolean cappedBySandbox) {
     /** Bytes per wasm page. */
     public static final long PAGE_BYTES = 65536;

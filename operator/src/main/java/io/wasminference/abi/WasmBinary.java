@@ -1,7 +1,7 @@
 package io.wasminference.abi;
 
 import io.wasminference.errors.ModelRefusedException;
-import org.apache.flink.annotation.Internal;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ import java.util.OptionalLong;
  * @param customSections payloads of custom sections by name (a name may occur several times)
  * @param footprint sizes and counts that decide what compiling and instantiating the module costs
  */
-@Internal
+@PublicEvolving
 public record WasmBinary(
         List<Import> imports,
         List<Export> exports,

@@ -1,5 +1,6 @@
 package io.wasminference.sql;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.ResultKind;
@@ -15,6 +16,7 @@ import java.util.List;
  * SQL client would: a query's rows are printed, an INSERT waits for its job. The {@code sql} command of the tool jar
  * uses it; so do the tests of {@code examples/*.sql}.
  */
+@PublicEvolving
 public final class SqlScript {
     private SqlScript() {}
 
