@@ -50,6 +50,8 @@ public final class OperatorBench {
     /** Runs one bounded job and returns its records/s over the timed window. */
     public static double run(BenchModel model, String pipeline, int parallelism, int batch, long records) throws Exception {
         Configuration conf = new Configuration();
+        // -Dbench.objectReuse=true: Flink hands records between chained operators without copying them
+        conf.set(org.apache.flink.configuration.PipelineOptions.OBJECT_REUSE, Boolean.getBoolean("bench.objectReuse"));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         Pipelines.reset(records, records / 5);

@@ -49,6 +49,8 @@ public final class SqlBench {
 
     static double sql(BenchModel model, int parallelism, int batch, long records) throws Exception {
         Configuration conf = new Configuration();
+        // -Dbench.objectReuse=true: Flink hands records between chained operators without copying them
+        conf.set(org.apache.flink.configuration.PipelineOptions.OBJECT_REUSE, Boolean.getBoolean("bench.objectReuse"));
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         StreamTableEnvironment t = StreamTableEnvironment.create(env);
