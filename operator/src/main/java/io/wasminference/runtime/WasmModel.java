@@ -68,7 +68,7 @@ public final class WasmModel implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("model " + metadata().id() + " is closed");
         }
-        return new ModelInstance(compiled, validated, limits);
+        return new ModelInstance(compiled, validated.metadata(), () -> Sandbox.create(compiled, validated, limits));
     }
 
     public ModelMetadata metadata() {
