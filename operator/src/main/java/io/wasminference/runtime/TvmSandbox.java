@@ -274,13 +274,13 @@ final class TvmSandbox implements LiveInstance {
         long pages = memory != null && !closed ? memory.size(store) : -1;
         WasmInferenceException c = Failures.classify(e, modelId, during, timeoutMillis, started, module.memory(),
                 pages, limits.maxWasmStackBytes());
-        if (said.isEmpty()) {
-            return c;
-        }
         // A Rust panic prints its message to stderr and then traps: that message is the useful part.
-        return c instanceof ModelTrapException t
-                ? new ModelTrapException(t.trapCode(), t.getMessage() + said, e)
-                : c;
+        String detail = (pages >= 0 ? " Memory when it failed: " + MemoryPlan.describePages(pages) + "." : "") + said;
+        return switch (c.kind()) {
+            case TRAP -> new ModelTrapException(((ModelTrapException) c).trapCode(), c.getMessage() + detail, e);
+            case OUT_OF_MEMORY -> new ModelOutOfMemoryException(c.getMessage() + detail, e);
+            default -> c;
+        };
     }
 
     private static long remaining(long endNanos) {
