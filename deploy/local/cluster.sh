@@ -228,6 +228,10 @@ heartbeat.interval: 1000
 heartbeat.timeout: 5000
 # The REST API's metrics are at most this old (default 10 s).
 metrics.fetcher.update-interval: 1000
+# Prometheus metrics (deploy/grafana/wasm-inference.json): each process takes the first free port of the range,
+# the JobManager usually 9249, the TaskManagers the next ones.
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: 9249-9269
 # A finished or cancelled job's jar (the shaded jar is ~143 MiB) leaves each TaskManager's blob cache in
 # java.io.tmpdir after this many seconds (default 3600).
 blob.service.cleanup.interval: 10

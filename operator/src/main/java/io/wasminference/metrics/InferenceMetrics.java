@@ -6,6 +6,10 @@ import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -40,6 +44,15 @@ public final class InferenceMetrics {
     public static final String MODEL_SWAPS = "modelSwaps";
     public static final String MODEL_SWAPS_REFUSED = "modelSwapsRefused";
     public static final String BUDGET_EXHAUSTED = "batchBudgetExhausted";
+    /**
+     * 1 for the version the subtask serves, 0 for versions it served before; under a {@value #MODEL_VERSION_KEY}
+     * key-value group, so a Prometheus reporter shows the version as a label (string gauges are not exported).
+     */
+    public static final String MODEL_INFO = "modelInfo";
+    /** Key of the group that carries the served version ({@code name:version:sha256}) as its value. */
+    public static final String MODEL_VERSION_KEY = "model_version";
+    /** Key of the groups that count dead letters by kind ({@value #DEAD_LETTERS} under each). */
+    public static final String KIND_KEY = "kind";
 
     private static final int HISTOGRAM_WINDOW = 1024;
 
@@ -62,6 +75,14 @@ public final class InferenceMetrics {
     private final Histogram batchLatency;
     private final Histogram recordLatency;
     private final Histogram queueWait;
+    private final MetricGroup group;
+    private final Supplier<String> modelVersion;
+    private final Supplier<String> modelSha256;
+    private final Map<String, Counter> deadLettersByKind = new HashMap<>();
+    private final Set<String> versionsSeen = new HashSet<>();
+    private volatile String servedVersion = "";
+    private String lastName;
+    private String lastSha;
 
     /**
      * @param parent the operator's metric group
@@ -74,6 +95,9 @@ public final class InferenceMetrics {
     public InferenceMetrics(MetricGroup parent, Supplier<String> modelVersion, Supplier<String> modelSha256,
             LongSupplier wasmMemoryBytes, LongSupplier restarts, long modelLoadMillis) {
         MetricGroup g = parent.addGroup(GROUP);
+        this.group = g;
+        this.modelVersion = modelVersion;
+        this.modelSha256 = modelSha256;
         recordsIn = g.counter(RECORDS_IN);
         predictionsOut = g.counter(PREDICTIONS_OUT);
         deadLetters = g.counter(DEAD_LETTERS);
@@ -98,6 +122,38 @@ public final class InferenceMetrics {
         g.gauge(WASM_MEMORY_BYTES, wasmMemoryBytes::getAsLong);
         g.gauge(INSTANCE_RESTARTS, restarts::getAsLong);
         g.gauge(MODEL_LOAD_MILLIS, () -> modelLoadMillis);
+        for (ErrorKind kind : ErrorKind.values()) {
+            // registered up front, so a dashboard's series exist (at 0) before the first failure
+            deadLettersByKind.put(kind.name(), deadLetterCounter(g, kind.name()));
+        }
+        noteVersion();
+    }
+
+    /**
+     * The dead-letter counter of one kind ({@link io.wasminference.errors.ErrorKind} name or {@code DECODE}) under a
+     * {@value #KIND_KEY} group of {@code group}: the one metric a dashboard sums by kind, whichever operator (the
+     * Kafka source for DECODE, the inference operator for the rest) produced the dead letter.
+     */
+    public static Counter deadLetterCounter(MetricGroup group, String kind) {
+        return group.addGroup(KIND_KEY, kind).counter(DEAD_LETTERS);
+    }
+
+    /** Registers the info gauge of the version now served, once per version (checked per batch, cheap). */
+    private void noteVersion() {
+        String name = modelVersion.get();
+        String sha = modelSha256.get();
+        if (name.equals(lastName) && sha.equals(lastSha)) {
+            return;
+        }
+        lastName = name;
+        lastSha = sha;
+        String v = name + ":" + sha;
+        if (!v.equals(servedVersion)) {
+            servedVersion = v;
+            if (versionsSeen.add(v)) {
+                group.addGroup(MODEL_VERSION_KEY, v).gauge(MODEL_INFO, () -> v.equals(servedVersion) ? 1 : 0);
+            }
+        }
     }
 
     public void recordIn() {
@@ -110,12 +166,15 @@ public final class InferenceMetrics {
         recordLatency.update(queueMicros + inferenceMicros);
     }
 
-    public void recordDeadLetter() {
+    /** A record became a dead letter of {@code kind} (an {@link ErrorKind} name or {@code DECODE}). */
+    public void recordDeadLetter(String kind) {
         deadLetters.inc();
+        deadLettersByKind.computeIfAbsent(kind, k -> deadLetterCounter(group, k)).inc();
     }
 
     /** A wasm call of {@code size} records that took {@code micros}. */
     public void recordBatch(int size, long micros) {
+        noteVersion();
         batches.inc();
         batchSize.update(size);
         batchLatency.update(micros);

@@ -349,7 +349,7 @@ public class WasmInferenceFunction extends RichMapFunction<InferenceRequest, Pre
     }
 
     private DeadLetter deadLetter(InferenceRequest r, String kind, String reason) {
-        metrics.recordDeadLetter();
+        metrics.recordDeadLetter(kind);
         return DeadLetter.of(r, kind, reason, serving.name(), serving.version());
     }
 

@@ -52,6 +52,11 @@ class InferenceMetricsTest {
             return new CapturingGroup(metrics, prefix + name + ".");
         }
 
+        @Override
+        public MetricGroup addGroup(String key, String value) {
+            return new CapturingGroup(metrics, prefix + key + "." + value + ".");
+        }
+
         private <M extends Metric> M register(String name, M metric) {
             metrics.put(prefix + name, metric);
             return metric;
@@ -61,7 +66,8 @@ class InferenceMetricsTest {
     @Test
     void registersEveryDocumentedMetricAndCountsWhatTheHotPathReports() {
         Map<String, Metric> registered = new HashMap<>();
-        InferenceMetrics m = new InferenceMetrics(new CapturingGroup(registered, ""), () -> "m:1", () -> "abc",
+        String[] version = {"m:1"};
+        InferenceMetrics m = new InferenceMetrics(new CapturingGroup(registered, ""), () -> version[0], () -> "abc",
                 () -> 65536L, () -> 2L, 17);
         m.recordIn();
         m.recordIn();
@@ -69,7 +75,9 @@ class InferenceMetricsTest {
         m.recordPrediction(100, 1500);
         m.recordFailure(ErrorKind.TIMEOUT);
         m.recordFailure(ErrorKind.TRAP);
-        m.recordDeadLetter();
+        m.recordDeadLetter("TRAP");
+        m.recordDeadLetter("DECODE");
+        m.recordDeadLetter("TRAP");
         m.recordSwap();
         m.recordSwapRefused();
 
@@ -79,7 +87,10 @@ class InferenceMetricsTest {
         assertThat(((Counter) registered.get(g + InferenceMetrics.TIMEOUTS)).getCount()).isEqualTo(1);
         assertThat(((Counter) registered.get(g + InferenceMetrics.TRAPS)).getCount()).isEqualTo(1);
         assertThat(((Counter) registered.get(g + InferenceMetrics.FAILED_BATCHES)).getCount()).isEqualTo(2);
-        assertThat(((Counter) registered.get(g + InferenceMetrics.DEAD_LETTERS)).getCount()).isEqualTo(1);
+        assertThat(((Counter) registered.get(g + InferenceMetrics.DEAD_LETTERS)).getCount()).isEqualTo(3);
+        assertThat(((Counter) registered.get(g + "kind.TRAP." + InferenceMetrics.DEAD_LETTERS)).getCount()).isEqualTo(2);
+        assertThat(((Counter) registered.get(g + "kind.DECODE." + InferenceMetrics.DEAD_LETTERS)).getCount())
+                .isEqualTo(1);
         assertThat(((Counter) registered.get(g + InferenceMetrics.MODEL_SWAPS_REFUSED)).getCount()).isEqualTo(1);
         assertThat(((Histogram) registered.get(g + InferenceMetrics.BATCH_SIZE)).getStatistics().getMax())
                 .isEqualTo(2);
@@ -89,8 +100,34 @@ class InferenceMetricsTest {
         assertThat(((Gauge<?>) registered.get(g + InferenceMetrics.WASM_MEMORY_BYTES)).getValue()).isEqualTo(65536L);
         assertThat(((Gauge<?>) registered.get(g + InferenceMetrics.INSTANCE_RESTARTS)).getValue()).isEqualTo(2L);
 
-        List<String> names = metricNames();
-        assertThat(registered.keySet()).containsExactlyInAnyOrderElementsOf(names.stream().map(n -> g + n).toList());
+        String v1 = g + "model_version.m:1:abc." + InferenceMetrics.MODEL_INFO;
+        assertThat(((Gauge<?>) registered.get(v1)).getValue()).isEqualTo(1);
+
+        List<String> expected = new ArrayList<>(metricNames().stream().filter(n -> !n.equals(InferenceMetrics.MODEL_INFO))
+                .map(n -> g + n).toList());
+        expected.addAll(List.of(v1, g + "kind.DECODE.deadLetters"));
+        for (ErrorKind kind : ErrorKind.values()) {
+            expected.add(g + "kind." + kind + ".deadLetters");
+        }
+        assertThat(registered.keySet()).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void theServedVersionIsALabelledGaugeThatFollowsASwap() {
+        Map<String, Metric> registered = new HashMap<>();
+        String[] version = {"m:1"};
+        InferenceMetrics m = new InferenceMetrics(new CapturingGroup(registered, ""), () -> version[0], () -> "abc",
+                () -> 0L, () -> 0L, 0);
+        String g = InferenceMetrics.GROUP + ".model_version.";
+        version[0] = "m:2";
+        m.recordBatch(1, 10);
+        assertThat(((Gauge<?>) registered.get(g + "m:1:abc.modelInfo")).getValue()).isEqualTo(0);
+        assertThat(((Gauge<?>) registered.get(g + "m:2:abc.modelInfo")).getValue()).isEqualTo(1);
+        version[0] = "m:1"; // a rollback reuses the first version's gauge
+        m.recordBatch(1, 10);
+        assertThat(((Gauge<?>) registered.get(g + "m:1:abc.modelInfo")).getValue()).isEqualTo(1);
+        assertThat(((Gauge<?>) registered.get(g + "m:2:abc.modelInfo")).getValue()).isEqualTo(0);
+        assertThat(registered.keySet().stream().filter(k -> k.endsWith("modelInfo"))).hasSize(2);
     }
 
     @Test
@@ -104,7 +141,8 @@ class InferenceMetricsTest {
     private static List<String> metricNames() {
         List<String> names = new ArrayList<>();
         for (Field f : InferenceMetrics.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && !f.getName().equals("GROUP")) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class 
+                    && !f.getName().equals("GROUP") && !f.getName().endsWith("_KEY")) {
                 try {
                     names.add((String) f.get(null));
                 } catch (IllegalAccessException e) {

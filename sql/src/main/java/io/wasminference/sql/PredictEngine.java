@@ -1,5 +1,6 @@
 package io.wasminference.sql;
 
+import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.metrics.InferenceMetrics;
 import io.wasminference.model.ModelRef;
@@ -104,7 +105,7 @@ final class PredictEngine implements AutoCloseable {
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             if (s.error() != null) {
-                out[i] = failedRow(s.error(), fail);
+                out[i] = failedRow(ErrorKind.INVALID_INPUT, s.error(), fail);
             } else {
                 positions.add(i);
                 inputs.add(s.inputs());
@@ -137,14 +138,14 @@ final class PredictEngine implements AutoCloseable {
 
             @Override
             public void failed(int position, WasmInferenceException e) {
-                out[positions.get(position)] = failedRow(e.kind() + ": " + e.getMessage(), fail);
+                out[positions.get(position)] = failedRow(e.kind(), e.kind() + ": " + e.getMessage(), fail);
             }
 
             @Override
             public void failedTogether(int from, int to, WasmInferenceException e) {
                 metrics.recordBudgetExhausted();
                 for (int p = from; p < to; p++) {
-                    out[positions.get(p)] = failedRow(e.kind() + " (in a group of " + (to - from) + " rows not retried: "
+                    out[positions.get(p)] = failedRow(e.kind(), e.kind() + " (in a group of " + (to - from) + " rows not retried: "
                             + "the batch's time budget was spent): " + e.getMessage(), fail);
                 }
             }
@@ -152,11 +153,11 @@ final class PredictEngine implements AutoCloseable {
         return out;
     }
 
-    private RowData failedRow(String reason, boolean fail) {
+    private RowData failedRow(ErrorKind kind, String reason, boolean fail) {
         if (fail) {
             throw new ModelRowException(reason);
         }
-        metrics.recordDeadLetter();
+        metrics.recordDeadLetter(kind.name());
         return codec.failed(reason);
     }
 

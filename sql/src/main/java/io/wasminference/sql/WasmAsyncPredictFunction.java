@@ -32,6 +32,8 @@ public final class WasmAsyncPredictFunction extends AsyncPredictFunction {
     private transient LinkedBlockingQueue<Pending> queue;
     private transient Thread worker;
     private transient volatile boolean closing;
+    private transient long rowsServed;
+    private transient long batchesRun;
 
     private record Pending(PredictEngine.Sample sample, CompletableFuture<Collection<RowData>> result) {}
 
@@ -80,6 +82,8 @@ public final class WasmAsyncPredictFunction extends AsyncPredictFunction {
                     batch.add(next);
                 }
                 run(batch);
+                rowsServed += batch.size();
+                batchesRun++;
                 batch.clear();
             }
         } catch (InterruptedException e) {
@@ -119,6 +123,8 @@ public final class WasmAsyncPredictFunction extends AsyncPredictFunction {
                 worker.interrupt();
                 worker.join(1000);
             }
+            LOG.info("ML_PREDICT {} answered {} rows in {} wasm batches (mean {} rows)", engine.modelId(), rowsServed,
+                    batchesRun, batchesRun == 0 ? 0 : rowsServed / batchesRun);
             List<Pending> left = new ArrayList<>();
             queue.drainTo(left);
             failAll(left, new IllegalStateException("the ML_PREDICT function closed"));

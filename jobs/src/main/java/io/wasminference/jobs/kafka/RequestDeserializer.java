@@ -1,5 +1,6 @@
 package io.wasminference.jobs.kafka;
 
+import io.wasminference.metrics.InferenceMetrics;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.ModuleValidator;
 import io.wasminference.errors.WasmInferenceException;
@@ -11,6 +12,7 @@ import io.wasminference.record.Header;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.runtime.SandboxLimits;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
@@ -36,6 +38,7 @@ public final class RequestDeserializer implements KafkaRecordDeserializationSche
     private final RecordDecoder.Format format;
     private final int maxRecordBytes;
     private transient RecordDecoder decoder;
+    private transient Counter decodeDeadLetters;
 
     public RequestDeserializer(ModelRef model, RecordDecoder.Format format, int maxRecordBytes) {
         this.model = model;
@@ -48,6 +51,8 @@ public final class RequestDeserializer implements KafkaRecordDeserializationSche
         ModelMetadata metadata = ModuleValidator.validate(model.load(),
                 SandboxLimits.MAX_MEMORY_LIMIT_BYTES / 65536).metadata();
         decoder = new RecordDecoder(metadata, format, maxRecordBytes);
+        decodeDeadLetters = InferenceMetrics.deadLetterCounter(
+                context.getMetricGroup().addGroup(InferenceMetrics.GROUP), DECODE);
     }
 
     @Override
@@ -61,6 +66,7 @@ public final class RequestDeserializer implements KafkaRecordDeserializationSche
             out.collect(Either.Left(new InferenceRequest(id, record.key(), headers, s.inputs(), origin,
                     record.value())));
         } catch (WasmInferenceException e) {
+            decodeDeadLetters.inc();
             out.collect(Either.Right(new DeadLetter(origin, record.key(), headers, DECODE, e.getMessage(), null,
                     null, origin, record.value())));
         }
