@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * One sandboxed instance of a model: runs batches through {@code wi_run} (docs/abi.md §5).
+ * One sandboxed instance of a model: runs batches through {@code wi_run} (docs/abi.md §5), or for a
+ * {@code tvm-standalone} module one {@code run} per sample of the batch (docs/tvm-standalone.md); callers see the
+ * same batches and the same error kinds either way.
  *
  * <p>After a trap, timeout, out-of-memory or ABI violation the instance throws the sandbox away and creates a
  * fresh one before its next call ({@link #restarts()} counts them), so one bad batch does not poison later ones.
