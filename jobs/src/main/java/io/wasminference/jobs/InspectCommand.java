@@ -2,12 +2,15 @@ package io.wasminference.jobs;
 
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleKind;
 import io.wasminference.abi.ModuleValidator;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.abi.WasmBinary;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.ModuleKinds;
+import io.wasminference.jobs.cli.TvmInspection;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
@@ -18,13 +21,14 @@ import java.util.Set;
 
 /** {@code inspect MODEL}: prints what the host reads from a module and whether it would run it. */
 final class InspectCommand {
-    static final String USAGE = "inspect MODEL [--memory-mib N] [--startup-timeout-ms N]\n"
-            + "    Print a model's ABI metadata and the sandbox's verdict. MODEL is a path, a URI, or sample:NAME.";
+    static final String USAGE = "inspect MODEL [--abi v1|tvm-standalone] [--memory-mib N] [--startup-timeout-ms N]\n"
+            + "    Print a model's ABI metadata, its imports and the sandbox's verdict. MODEL is a path, a URI, or "
+            + "sample:NAME.";
 
     private InspectCommand() {}
 
     static int run(String[] argv, PrintStream out) {
-        Args args = Args.parse(argv, 1, Set.of("memory-mib", "startup-timeout-ms"), Set.of());
+        Args args = Args.parse(argv, 1, Set.of("memory-mib", "startup-timeout-ms", ModuleKinds.OPTION), Set.of());
         if (args.positional().size() != 1) {
             throw new Args.UsageException("inspect takes exactly one MODEL");
         }
@@ -32,13 +36,17 @@ final class InspectCommand {
         SandboxLimits limits = SandboxLimits.defaults()
                 .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20)
                 .withStartupTimeout(Duration.ofMillis(args.intValue("startup-timeout-ms", 10_000)));
+        ModuleKind kind = ModuleKinds.parse(args.get(ModuleKinds.OPTION, "v1"));
         out.println("model file:  " + location);
         byte[] bytes;
         try {
-            bytes = Locations.model(location).load();
+            bytes = ModuleKinds.model(location, kind).load();
         } catch (WasmInferenceException e) {
             out.println("verdict:     REFUSED - " + e.getMessage());
             return 2;
+        }
+        if (kind == ModuleKind.TVM_STANDALONE) {
+            return TvmInspection.print(bytes, limits, out);
         }
         out.println("size:        " + bytes.length + " bytes");
         out.println("sha256:      " + WasmModel.sha256(bytes));

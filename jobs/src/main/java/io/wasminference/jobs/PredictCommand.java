@@ -9,6 +9,7 @@ import io.wasminference.format.Sample;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.ModuleKinds;
 import io.wasminference.runtime.IsolatingRunner;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SandboxLimits;
@@ -30,6 +31,7 @@ import java.util.Set;
 final class PredictCommand {
     static final String USAGE = "predict MODEL --input FILE [--batch N] [--limit N] [--summary] [--outputs | --json]\n"
             + "        [--timeout-ms N] [--startup-timeout-ms N] [--batch-budget-ms N] [--memory-mib N]\n"
+            + "        [--abi v1|tvm-standalone]  (tvm-standalone: a TVM wasm-standalone module, docs/tvm-standalone.md)\n"
             + "    Run the samples of a JSON-lines file (.jsonl or .jsonl.gz, or sample:NAME for a bundled test set)\n"
             + "    and print outputs, top-1 labels and, where samples carry a label, the accuracy. A batch the model\n"
             + "    fails on is retried in halves, as the streaming job does, so only the failing samples are lost;\n"
@@ -42,7 +44,7 @@ final class PredictCommand {
 
     static int run(String[] argv, PrintStream out) throws IOException {
         Args args = Args.parse(argv, 1, Set.of("input", "batch", "limit", "timeout-ms", "startup-timeout-ms",
-                "batch-budget-ms", "memory-mib"), Set.of("summary", "outputs", "json"));
+                "batch-budget-ms", "memory-mib", ModuleKinds.OPTION), Set.of("summary", "outputs", "json"));
         if (args.positional().size() != 1) {
             throw new Args.UsageException("predict takes exactly one MODEL");
         }
@@ -59,7 +61,8 @@ final class PredictCommand {
         if (budget.isNegative()) {
             throw new Args.UsageException("--batch-budget-ms must not be negative");
         }
-        byte[] wasm = Locations.model(args.positional().get(0)).load();
+        byte[] wasm = ModuleKinds.model(args.positional().get(0),
+                ModuleKinds.parse(args.get(ModuleKinds.OPTION, "v1"))).load();
         List<String> lines = JsonLines.read(input);
         int limit = args.intValue("limit", Integer.MAX_VALUE);
         try (WasmModel model = WasmModel.load(wasm, limits); ModelInstance instance = model.newInstance()) {

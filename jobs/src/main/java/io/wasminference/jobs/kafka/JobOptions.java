@@ -3,6 +3,7 @@ package io.wasminference.jobs.kafka;
 import io.wasminference.format.RecordDecoder;
 import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.ModuleKinds;
 import io.wasminference.model.ModelRef;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.signing.TrustedKeys;
@@ -36,6 +37,8 @@ public final class JobOptions implements Serializable {
             new String[] {"dead-letter-topic", "wasm-inference-dead-letters", "topic of dead letters"},
             new String[] {"model", null, "model location: path, sample:NAME, classpath:..., s3://..., file://..."},
             new String[] {"model-sha256", "", "pin the model's content hash (empty: any content)"},
+            new String[] {"abi", "v1", "the model's contract: v1, or tvm-standalone for a TVM wasm-standalone module "
+                    + "with its sidecar MODEL.tvm.txt (docs/tvm-standalone.md)"},
             new String[] {"group-id", "wasm-inference", "consumer group of the source"},
             new String[] {"format", "auto", "input format: auto, json or binary"},
             new String[] {"batch-size", "64", "most records per wasm call"},
@@ -226,7 +229,7 @@ public final class JobOptions implements Serializable {
 
     /** {@code --model}; {@code sample:NAME} is the model bundled in the jar (a classpath resource). */
     public ModelRef model() {
-        ModelRef ref = Locations.model(values.get("model"));
+        ModelRef ref = ModuleKinds.model(values.get("model"), ModuleKinds.parse(values.get("abi")));
         String sha = values.get("model-sha256");
         return sha.isEmpty() ? ref : ref.withSha256(sha);
     }
