@@ -3,6 +3,7 @@ package io.wasminference.runtime;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.ModuleValidator;
 import io.wasminference.abi.ModuleKind;
+import io.wasminference.abi.ModuleLimits;
 import io.wasminference.abi.ModuleValidator.ValidatedModule;
 import io.wasminference.tvm.TvmModule;
 
@@ -92,6 +93,19 @@ public final class WasmModel implements AutoCloseable {
         return new WasmModel(compiled, ModuleKind.TVM_STANDALONE, module.metadata().model(), sha256(wasm), false,
                 module.binary().imports().stream().map(i -> i + " " + i.funcType()).toList(),
                 () -> TvmSandbox.create(compiled, module, limits), limits);
+    }
+
+    /**
+     * The metadata of a module of either kind after the static checks alone: nothing is compiled or run and no
+     * native code is loaded (a JobManager or a deserializer may call it).
+     *
+     * @param maxMemoryPages the memory cap the checks assume, in 64 KiB pages
+     * @throws io.wasminference.errors.ModelRefusedException when the static checks refuse the module
+     */
+    public static ModelMetadata metadataOf(byte[] wasm, long maxMemoryPages) {
+        return TvmModule.isTvmStandalone(wasm)
+                ? TvmModule.check(wasm, maxMemoryPages, ModuleLimits.defaults()).metadata().model()
+                : ModuleValidator.validate(wasm, maxMemoryPages).metadata();
     }
 
     public static WasmModel load(Path file, SandboxLimits limits) throws IOException {
