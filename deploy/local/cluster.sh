@@ -8,6 +8,8 @@
 #   deploy/local/cluster.sh add-taskmanager [--dir DIR]   # one more TaskManager (e.g. to replace a lost one)
 #   deploy/local/cluster.sh status [--dir DIR]
 #   deploy/local/cluster.sh flink [--dir DIR] ARGS...      # Flink's CLI (CliFrontend) against this cluster
+#   deploy/local/cluster.sh sql-client [--dir DIR] ARGS... # Flink's SQL client (e.g. -f script.sql) on a cluster
+#                                                          # started with --sql
 #   deploy/local/cluster.sh stop [--dir DIR]               # stops only the processes this DIR's pid files name
 #
 # DIR (default deploy/local/target/cluster) holds everything: flink/{lib,conf,usrlib}, checkpoints/ and savepoints/
@@ -22,7 +24,14 @@
 #
 # --wasmtime lib (default, as production should): wasmtime-java-*.jar goes into flink/lib and config.yaml adds
 # classloader.parent-first-patterns.additional: io.github.kawamuray.wasmtime, so every job on a TaskManager shares
-# one JNI library. --wasmtime job-jar: wasmtime-java is loaded from the job jar, once per user-code class loader.
+# one JNI library. The thin job jar (flink-job/target/wasm-inference-flink-job.jar) needs this. --wasmtime job-jar:
+# nothing in lib/, the job jar must bundle wasmtime-java (the tool jar jobs/target/wasm-inference-jobs.jar does) and
+# it is loaded once per user-code class loader.
+#
+# --sql PROVIDER_JAR: Flink's SQL stack in lib/ (table API, planner loader, table runtime, json format, as
+# flink-dist has them), the SQL client and gateway in opt/, and PROVIDER_JAR (the wasm model provider,
+# sql/target/wasm-inference-sql-provider.jar) in lib/, so CREATE MODEL ... WITH ('provider' = 'wasm') works in the
+# SQL client and on the TaskManagers.
 #
 # Environment: JAVA_HOME, MVN (default mvn), MVN_ARGS (extra Maven options, e.g. -o),
 # WI_TM_PROCESS_SIZE (default 1536m), WI_TM_WASM_OFF_HEAP (default 128m: --memory-mib 64 x 2 slots).
@@ -76,6 +85,7 @@ FLINK_ARGS=()
 APP_JAR=""
 APP_OPTS=()
 PROGRAM_ARGS=()
+SQL_PROVIDER=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR=$2; shift 2 ;;
@@ -83,6 +93,7 @@ while [ $# -gt 0 ]; do
     --slots) SLOTS=$2; shift 2 ;;
     --wasmtime) WASMTIME=$2; shift 2 ;;
     --no-kafka) KAFKA=0; shift ;;
+    --sql) SQL_PROVIDER=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --application) APP_JAR=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --entry-class) APP_OPTS+=(--job-classname "$2"); shift 2 ;;
     --from-savepoint) APP_OPTS+=(--fromSavepoint "$2"); shift 2 ;;
@@ -93,7 +104,7 @@ while [ $# -gt 0 ]; do
       break
       ;;
     *)
-      [ "$CMD" = flink ] || die "unknown option $1"
+      [ "$CMD" = flink ] || [ "$CMD" = sql-client ] || die "unknown option $1"
       FLINK_ARGS=("$@")
       break
       ;;
@@ -111,7 +122,8 @@ LOGS="$DIR/log"
 
 # ---------------------------------------------------------------------------------------------------- helpers
 
-# Resolves the jars once into deploy/local/target/jars/{flink,kafka,wasmtime}; again when a pom changed.
+# Resolves the jars once into deploy/local/target/jars/{flink,kafka,wasmtime,sql,sql-client}; again when a pom
+# changed.
 resolve_jars() {
   local stamp="$JARS/.resolved"
   if [ -f "$stamp" ] && [ "$stamp" -nt "$HERE/pom.xml" ] && [ "$stamp" -nt "$ROOT/pom.xml" ]; then
@@ -119,7 +131,7 @@ resolve_jars() {
   fi
   rm -rf "$JARS"
   local p
-  for p in flink kafka wasmtime; do
+  for p in flink kafka wasmtime sql sql-client; do
     log "resolving the $p jars with Maven"
     # shellcheck disable=SC2086
     "$MVN" -q -B ${MVN_ARGS:-} -f "$HERE/pom.xml" -P"$p" dependency:copy-dependencies \
@@ -232,8 +244,8 @@ metrics.fetcher.update-interval: 1000
 # the JobManager usually 9249, the TaskManagers the next ones.
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
 metrics.reporter.prom.port: 9249-9269
-# A finished or cancelled job's jar (the shaded jar is ~143 MiB) leaves each TaskManager's blob cache in
-# java.io.tmpdir after this many seconds (default 3600).
+# A finished or cancelled job's jar (the thin job jar is ~32 MiB, the tool jar ~209 MiB) leaves each TaskManager's
+# blob cache in java.io.tmpdir after this many seconds (default 3600).
 blob.service.cleanup.interval: 10
 # User code must not end a JobManager or TaskManager JVM: System.exit in a job's main() (run inside the JobManager
 # by POST /jars/:id/run) throws instead.
@@ -382,6 +394,12 @@ cmd_start() {
   if [ "$WASMTIME" = lib ]; then
     cp "$JARS"/wasmtime/wasmtime-java-*.jar "$DIR/flink/lib/"
   fi
+  if [ -n "$SQL_PROVIDER" ]; then
+    [ -f "$SQL_PROVIDER" ] || die "no SQL provider jar $SQL_PROVIDER (mvn package builds sql/target/wasm-inference-sql-provider.jar)"
+    mkdir -p "$DIR/flink/opt"
+    cp "$JARS"/sql/*.jar "$SQL_PROVIDER" "$DIR/flink/lib/"
+    cp "$JARS"/sql-client/*.jar "$DIR/flink/opt/"
+  fi
   if [ -n "$APP_JAR" ]; then
     [ -f "$APP_JAR" ] || die "no application jar $APP_JAR"
     mkdir -p "$DIR/flink/usrlib"
@@ -412,6 +430,7 @@ cmd_start() {
     echo "FLINK_CONF_DIR=$CONF"
     echo "FLINK_LIB_DIR=$DIR/flink/lib"
     echo "WASMTIME=$WASMTIME"
+    [ -n "$SQL_PROVIDER" ] && echo "SQL_PROVIDER=$SQL_PROVIDER"
     echo "MODE=$([ -n "$APP_JAR" ] && echo application || echo session)"
     [ "$KAFKA" = 1 ] && echo "KAFKA_BOOTSTRAP=127.0.0.1:$KAFKA_PORT"
     echo "STARTUP_MS=$(($(now_ms) - t0))"
@@ -450,6 +469,17 @@ cmd_flink() {
     org.apache.flink.client.cli.CliFrontend "${FLINK_ARGS[@]}"
 }
 
+# As bin/sql-client.sh: lib/ plus the client and the gateway from opt/, the cluster's configuration (rest.address and
+# rest.port, so statements run on this cluster).
+cmd_sql_client() {
+  [ -f "$CONF/config.yaml" ] || die "no cluster configuration in $DIR"
+  [ -d "$DIR/flink/opt" ] || die "the cluster in $DIR was started without --sql"
+  cd "$DIR/flink"
+  FLINK_CONF_DIR="$CONF" exec "$JAVA" "${JAVA17_OPTS[@]}" -Dlog.file="$LOGS/sql-client.log" \
+    -Dlog4j.configurationFile="$CONF/log4j-cli.properties" -cp "$DIR/flink/lib/*:$DIR/flink/opt/*" \
+    org.apache.flink.table.client.SqlClient "${FLINK_ARGS[@]}"
+}
+
 cmd_stop() {
   local f name
   [ -d "$PIDS" ] || return 0
@@ -469,7 +499,8 @@ case "$CMD" in
   add-taskmanager) cmd_add_taskmanager ;;
   status) cmd_status ;;
   flink) cmd_flink ;;
+  sql-client) cmd_sql_client ;;
   stop) cmd_stop ;;
   -h | --help | help) usage ;;
-  *) die "unknown command $CMD (start, add-taskmanager, status, flink, stop)" ;;
+  *) die "unknown command $CMD (start, add-taskmanager, status, flink, sql-client, stop)" ;;
 esac

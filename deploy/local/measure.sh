@@ -6,20 +6,26 @@
 #                                                                   # records, then `memory` while the job runs
 #   deploy/local/measure.sh submissions [--dir DIR] --rounds N      # submit and cancel a job N times on taskmanager-1:
 #                                                                   # JNI copies mapped, their RSS, JNI files in its tmp
+#   deploy/local/measure.sh submit-time [--dir DIR] --rounds N      # per round: `flink run -d` until the job id, REST
+#                                                                   # upload, REST run, then until every subtask runs
 #
+# --jar FILE: the job jar to submit (default the thin job jar flink-job/target/wasm-inference-flink-job.jar, which
+# needs wasmtime-java in Flink's lib/, cluster.sh's default; with `start --wasmtime job-jar` pass the tool jar
+# jobs/target/wasm-inference-jobs.jar, which bundles it). Records are written with the tool jar.
 # Topics the commands create in the cluster's broker: measure-images (80,000 Fashion-MNIST records, written once),
 # measure-digits (the 360 digits test records).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-JAR="$ROOT/jobs/target/wasm-inference-jobs.jar"
+JAR="$ROOT/flink-job/target/wasm-inference-flink-job.jar"
+TOOL="$ROOT/jobs/target/wasm-inference-jobs.jar"
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 M=wasm-inference.wasmInference
 
 die() { echo "measure.sh: $*" >&2; exit 1; }
 
-[ $# -ge 1 ] || { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+[ $# -ge 1 ] || { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 64; }
 CMD=$1
 shift
 DIR="$HERE/target/cluster"
@@ -30,6 +36,7 @@ while [ $# -gt 0 ]; do
     --dir) DIR=$2; shift 2 ;;
     --parallelism) PARALLELISM=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
+    --jar) JAR=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -62,7 +69,7 @@ produce_images() {
   local f="$DIR/measure-images.jsonl" i
   [ -f "$DIR/.measure-images" ] && return
   # 20,000 distinct ids over the 2,000 bundled test images, produced four times.
-  unzip -p "$JAR" samples/fashion-lenet5/test.jsonl.gz | gunzip | python3 -c "
+  unzip -p "$TOOL" samples/fashion-lenet5/test.jsonl.gz | gunzip | python3 -c "
 import json, sys
 lines = [json.loads(l) for l in sys.stdin]
 with open('$f', 'w') as out:
@@ -70,7 +77,7 @@ with open('$f', 'w') as out:
         d = dict(lines[i % len(lines)]); d['id'] = 'img-%d' % i
         out.write(json.dumps(d, separators=(',', ':')) + '\\n')"
   for i in 1 2 3 4; do
-    "$JAVA" -jar "$JAR" produce --bootstrap "$KAFKA_BOOTSTRAP" --topic measure-images --input "$f" --partitions 4 \
+    "$JAVA" -jar "$TOOL" produce --bootstrap "$KAFKA_BOOTSTRAP" --topic measure-images --input "$f" --partitions 4 \
       >/dev/null 2>&1 || die "producing $f failed"
   done
   touch "$DIR/.measure-images"
@@ -118,7 +125,7 @@ cmd_throughput() {
 cmd_submissions() {
   local pid r j
   pid=$(cat "$DIR/pid/taskmanager-1.pid")
-  "$JAVA" -jar "$JAR" produce --bootstrap "$KAFKA_BOOTSTRAP" --topic measure-digits --input sample:digits-mlp \
+  "$JAVA" -jar "$TOOL" produce --bootstrap "$KAFKA_BOOTSTRAP" --topic measure-digits --input sample:digits-mlp \
     --partitions 1 >/dev/null 2>&1
   report() {
     awk '/wasmtime.jni/ {f = 1; n[$6] = 1} f && /^Rss:/ {s += $2; f = 0}
@@ -141,9 +148,49 @@ cmd_submissions() {
   done
 }
 
+cmd_submit_time() {
+  local r t0 j id
+  "$JAVA" -jar "$TOOL" produce --bootstrap "$KAFKA_BOOTSTRAP" --topic measure-digits --input sample:digits-mlp \
+    --partitions 1 >/dev/null 2>&1
+  echo "$(basename "$JAR"): $(($(stat -c %s "$JAR") / 1024)) KiB"
+  job_args() {
+    printf '%s\n' run --bootstrap "$KAFKA_BOOTSTRAP" --model classpath:samples/digits-mlp/model.wasm \
+      --input-topic measure-digits --output-topic "measure-out-$RANDOM" --dead-letter-topic measure-dlq \
+      --group-id "measure-$RANDOM" --parallelism 1 --memory-mib 64
+  }
+  for r in $(seq 1 "$ROUNDS"); do
+    # Flink's CLI: a client JVM, the jar's main() (checks the model and Kafka), the job graph and the jar uploaded.
+    t0=$(date +%s%3N)
+    j=$(submit --model classpath:samples/digits-mlp/model.wasm --input-topic measure-digits \
+      --output-topic "measure-out-$RANDOM" --dead-letter-topic measure-dlq --group-id "measure-$RANDOM" \
+      --parallelism 1 --memory-mib 64)
+    [ -n "$j" ] || die "flink run failed"
+    echo -n "round $r: flink run -d $(($(date +%s%3N) - t0)) ms"
+    await_running "$j"
+    echo -n " (all subtasks running after $(($(date +%s%3N) - t0)) ms)"
+    cancel "$j"
+    # REST: the upload alone, then run (main() inside the JobManager).
+    t0=$(date +%s%3N)
+    id=$(curl -s -F "jarfile=@$JAR" "$REST_URL/jars/upload" | json "d['filename'].split('/')[-1]")
+    [ -n "$id" ] || die "REST upload failed"
+    echo -n "; REST upload $(($(date +%s%3N) - t0)) ms"
+    t0=$(date +%s%3N)
+    j=$(job_args | python3 -c "import json,sys; print(json.dumps({'entryClass': 'io.wasminference.jobs.Main',
+        'programArgsList': sys.stdin.read().split()}))" \
+      | curl -s -X POST -H 'Content-Type: application/json' -d @- "$REST_URL/jars/$id/run" | json "d['jobid']")
+    echo -n ", REST run $(($(date +%s%3N) - t0)) ms"
+    await_running "$j"
+    echo " (all subtasks running after $(($(date +%s%3N) - t0)) ms)"
+    cancel "$j"
+    curl -s -X DELETE "$REST_URL/jars/$id" >/dev/null
+    sleep 2
+  done
+}
+
 case "$CMD" in
   memory) cmd_memory ;;
   throughput) cmd_throughput ;;
   submissions) cmd_submissions ;;
-  *) die "unknown command $CMD (memory, throughput, submissions)" ;;
+  submit-time) cmd_submit_time ;;
+  *) die "unknown command $CMD (memory, throughput, submissions, submit-time)" ;;
 esac

@@ -2,33 +2,54 @@ package io.wasminference.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code consume}: tails a topic of predictions or dead letters in readable form (read_committed). */
-final class ConsumeCommand {
-    static final String USAGE = "consume --bootstrap HOST:PORT --topic T [--max N] [--idle-s S]\n"
-            + "    Print predictions or dead letters of a topic from the beginning, committed records only; stop after\n"
-            + "    N records or S seconds without new ones (default 10).";
+@Command(name = "consume",
+        customSynopsis = "${COMMAND-FULL-NAME} --bootstrap HOST:PORT --topic TOPIC [OPTION]...",
+        description = {
+    "Print the predictions or dead letters of a topic, readably.",
+    "",
+    "Reads from the beginning, committed records only (read_committed); stops after --max records or --idle-s "
+        + "seconds without new ones."})
+final class ConsumeCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ConsumeCommand() {}
+    private final PrintStream out;
 
-    static int run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(argv, 1, Set.of("bootstrap", "topic", "max", "idle-s"), Set.of());
-        String topic = args.require("topic");
-        int max = args.intValue("max", Integer.MAX_VALUE);
-        long idleMillis = args.intValue("idle-s", 10) * 1000L;
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "the topic to read")
+    String topic;
+
+    @Option(names = "--max", paramLabel = "N", defaultValue = "" + Integer.MAX_VALUE,
+            description = "stop after N records")
+    int max;
+
+    @Option(names = "--idle-s", paramLabel = "S", defaultValue = "10",
+            description = "stop after S seconds without a record (default ${DEFAULT-VALUE})")
+    int idleSeconds;
+
+    ConsumeCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        long idleMillis = idleSeconds * 1000L;
         int seen = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumerFromStart(args.require("bootstrap"), topic)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumerFromStart(bootstrap, topic)) {
             long lastRecord = System.currentTimeMillis();
             while (seen < max && System.currentTimeMillis() - lastRecord < idleMillis) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {

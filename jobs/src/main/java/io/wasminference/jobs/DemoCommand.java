@@ -5,25 +5,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wasminference.abi.ModuleValidator;
 import io.wasminference.abi.WasmBinary;
 import io.wasminference.format.BinaryTensorCodec;
+import io.wasminference.jobs.cli.JsonLines;
+import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.UsageException;
+import io.wasminference.jobs.kafka.CheckedSender;
+import io.wasminference.jobs.kafka.EmbeddedKafka;
+import io.wasminference.jobs.kafka.InferenceJob;
+import io.wasminference.jobs.kafka.InferenceJobOptions;
+import io.wasminference.jobs.kafka.JobOptions;
+import io.wasminference.jobs.kafka.KafkaTools;
 import io.wasminference.model.ModelManifest;
 import io.wasminference.model.ModelRef;
 import io.wasminference.model.ModelRepository;
 import io.wasminference.model.ModelVersion;
 import io.wasminference.runtime.SandboxLimits;
-import io.wasminference.jobs.cli.Args;
-import io.wasminference.jobs.cli.JsonLines;
-import io.wasminference.jobs.cli.Locations;
-import io.wasminference.jobs.kafka.EmbeddedKafka;
-import io.wasminference.jobs.kafka.InferenceJob;
-import io.wasminference.jobs.kafka.JobOptions;
-import io.wasminference.jobs.kafka.CheckedSender;
-import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +38,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,27 +47,55 @@ import java.util.concurrent.TimeUnit;
  * feeds a sample test set plus a few malformed records into the input topic, runs the same job as production on a
  * local Flink MiniCluster, reads the committed output and prints a report. Leaves nothing running.
  */
-final class DemoCommand {
-    static final String USAGE = "demo [--model sample:NAME] [--bootstrap HOST:PORT] [--parallelism N] [--batch-size N] "
-            + "[--swap]\n"
-            + "    End-to-end demo: embedded Kafka (or --bootstrap), the sample test set in, the inference job on a\n"
-            + "    local Flink, predictions and dead letters out, then accuracy, throughput and latency. --swap also\n"
-            + "    publishes a second version to a model repository and deploys it through the control topic mid-run.";
+@Command(name = "demo",
+        customSynopsis = "${COMMAND-FULL-NAME} [OPTION]...",
+        description = {
+            "The whole pipeline on this machine, with a report.",
+            "",
+            "An embedded Kafka broker (or --bootstrap), a bundled model's test set plus six malformed records in, the "
+                + "inference job on a local Flink, predictions and dead letters out, then accuracy, throughput and "
+                + "latency. --swap also publishes a second version to a model repository and deploys it through the "
+                + "control topic mid-run."})
+final class DemoCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The demo's --max-record-bytes: small enough that an oversized record still fits Kafka's 1 MB default. */
+    /** The demo's max-record-bytes: small enough that an oversized record still fits Kafka's 1 MB default. */
     private static final int OVERSIZED_LIMIT = 256 << 10;
 
-    private DemoCommand() {}
+    private final PrintStream out;
 
-    static int run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(argv, 1, Set.of("model", "bootstrap", "parallelism", "batch-size", "limit"),
-                Set.of("swap"));
-        String model = args.get("model", "sample:fashion-lenet5");
+    @Option(names = "--model", paramLabel = "sample:NAME", defaultValue = "sample:fashion-lenet5",
+            description = "a bundled model and its test set (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "use this Kafka instead of starting an embedded broker")
+    String bootstrap;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "2",
+            description = "parallelism of the job (default ${DEFAULT-VALUE})")
+    int parallelism;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "64",
+            description = "most records per wasm call (default ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--limit", paramLabel = "N", description = "only the first N samples of the test set")
+    Integer limit;
+
+    @Option(names = "--swap", description = "deploy a second model version through the control topic mid-run")
+    boolean swap;
+
+    DemoCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
         if (!model.startsWith(Locations.SAMPLE)) {
-            throw new Args.UsageException("the demo uses a bundled model and its test set: --model sample:NAME");
+            throw new UsageException("the demo uses a bundled model and its test set: --model sample:NAME");
         }
         EmbeddedKafka embedded = null;
-        String bootstrap = args.get("bootstrap", null);
+        String bootstrap = this.bootstrap;
         try {
             if (bootstrap == null) {
                 out.print("starting an embedded Kafka broker (KRaft) ... ");
@@ -73,7 +104,7 @@ final class DemoCommand {
                 bootstrap = embedded.bootstrapServers();
                 out.println(bootstrap);
             }
-            return runDemo(out, bootstrap, model, args);
+            return runDemo(bootstrap);
         } finally {
             if (embedded != null) {
                 embedded.close();
@@ -81,7 +112,7 @@ final class DemoCommand {
         }
     }
 
-    private static int runDemo(PrintStream out, String bootstrap, String model, Args args) throws Exception {
+    private int runDemo(String bootstrap) throws Exception {
         String run = Long.toString(System.currentTimeMillis(), 36);
         String in = "wasm-inference-demo-" + run + "-requests";
         String predictions = "wasm-inference-demo-" + run + "-predictions";
@@ -90,10 +121,9 @@ final class DemoCommand {
         String status = "wasm-inference-demo-" + run + "-status";
         KafkaTools.ensureTopics(bootstrap, new Properties(),
                 Map.of(in, 4, predictions, 4, dead, 1, control, 1, status, 1));
-        boolean swap = args.flag("swap");
         Swap versions = swap ? Swap.publish(model, out) : null;
         try {
-            return runJob(out, bootstrap, model, args, in, predictions, dead, control, status, run, versions);
+            return runJob(bootstrap, in, predictions, dead, control, status, run, versions);
         } finally {
             if (versions != null) {
                 versions.close();
@@ -101,15 +131,13 @@ final class DemoCommand {
         }
     }
 
-    private static int runJob(PrintStream out, String bootstrap, String model, Args args, String in,
-            String predictions, String dead, String control, String status, String run, Swap versions)
-            throws Exception {
-        boolean swap = versions != null;
+    private int runJob(String bootstrap, String in, String predictions, String dead, String control, String status,
+            String run, Swap versions) throws Exception {
 
         // 1. the test set, with labels kept aside to score the predictions; with --swap the second half waits until
         //    the new version serves
         List<String> lines = JsonLines.read(Locations.dataset(model)).stream().filter(l -> !l.isBlank())
-                .limit(args.intValue("limit", Integer.MAX_VALUE)).toList();
+                .limit(limit == null ? Long.MAX_VALUE : limit).toList();
         Map<String, Integer> labels = new HashMap<>();
         for (String line : lines) {
             JsonNode node = JSON.readTree(line);
@@ -123,24 +151,31 @@ final class DemoCommand {
                 firstBatch + malformed.size(), in, firstBatch, model, malformed.size());
 
         // 2. the production job, bounded to what was just produced, on a local MiniCluster
-        List<String> jobArgs = new ArrayList<>(List.of(
-            "--bootstrap", bootstrap, "--input-topic", in, "--output-topic", predictions, "--dead-letter-topic", dead,
-            "--model", swap ? versions.v1.location() : Locations.model(model).location(),
-            "--group-id", "wasm-inference-demo-" + run,
-            "--parallelism", args.get("parallelism", "2"), "--batch-size", args.get("batch-size", "64"),
-            "--checkpoint-ms", "1000", "--bounded", Boolean.toString(!swap), "--include-outputs", "false",
-            "--max-record-bytes", Integer.toString(OVERSIZED_LIMIT)));
+        JobOptions.Builder settings = JobOptions.builder()
+                .set(InferenceJobOptions.BOOTSTRAP, bootstrap)
+                .set(InferenceJobOptions.INPUT_TOPIC, in)
+                .set(InferenceJobOptions.OUTPUT_TOPIC, predictions)
+                .set(InferenceJobOptions.DEAD_LETTER_TOPIC, dead)
+                .set(InferenceJobOptions.MODEL, swap ? versions.v1.location() : Locations.model(model).location())
+                .set(InferenceJobOptions.GROUP_ID, "wasm-inference-demo-" + run)
+                .set(InferenceJobOptions.PARALLELISM, parallelism)
+                .set(InferenceJobOptions.BATCH_SIZE, batchSize)
+                .set(InferenceJobOptions.CHECKPOINT_MS, 1000)
+                .set(InferenceJobOptions.BOUNDED, !swap)
+                .set(InferenceJobOptions.INCLUDE_OUTPUTS, false)
+                .set(InferenceJobOptions.MAX_RECORD_BYTES, OVERSIZED_LIMIT);
         if (swap) {
-            jobArgs.addAll(List.of("--model-repo", versions.repo.root(), "--control-topic", control,
-                    "--status-topic", status));
+            settings.set(InferenceJobOptions.MODEL_REPO, versions.repo.root())
+                    .set(InferenceJobOptions.CONTROL_TOPIC, control)
+                    .set(InferenceJobOptions.STATUS_TOPIC, status);
         }
-        JobOptions options = JobOptions.parse(jobArgs.toArray(String[]::new), 0);
+        JobOptions options = settings.build();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         InferenceJob.build(env, options);
         long start = System.nanoTime();
         JobClient job = env.executeAsync("wasm-inference demo");
         out.printf(Locale.ROOT, "running the inference job on a local Flink (parallelism %s, exactly-once, "
-                + "checkpoints every 1 s)%n", args.get("parallelism", "2"));
+                + "checkpoints every 1 s)%n", parallelism);
 
         // 3. read the committed output while the job runs
         Results results = new Results(labels);
@@ -159,7 +194,7 @@ final class DemoCommand {
                     versions.deploy(bootstrap, control);
                     out.printf(Locale.ROOT, "%n  sent {\"command\": \"deploy\", \"name\": \"%s\", \"version\": "
                             + "\"%s\"} to %s%n", versions.v2.name(), versions.v2.version(), control);
-                    int serving = Swap.awaitServing(bootstrap, status, options.integer("parallelism"),
+                    int serving = Swap.awaitServing(bootstrap, status, parallelism,
                             Duration.ofSeconds(60));
                     out.printf(Locale.ROOT, "  %d subtasks switched; producing the other %d test samples%n", serving,
                             lines.size() - firstBatch);

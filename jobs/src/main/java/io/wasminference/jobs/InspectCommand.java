@@ -7,36 +7,56 @@ import io.wasminference.abi.ModuleValidator;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.abi.WasmBinary;
 import io.wasminference.errors.WasmInferenceException;
-import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.Locations;
 import io.wasminference.jobs.cli.ModuleKinds;
 import io.wasminference.jobs.cli.TvmInspection;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code inspect MODEL}: prints what the host reads from a module and whether it would run it. */
-final class InspectCommand {
-    static final String USAGE = "inspect MODEL [--abi v1|tvm-standalone] [--memory-mib N] [--startup-timeout-ms N]\n"
-            + "    Print a model's ABI metadata, its imports and the sandbox's verdict. MODEL is a path, a URI, or "
-            + "sample:NAME.";
+@Command(name = "inspect",
+        customSynopsis = "${COMMAND-FULL-NAME} MODEL [OPTION]...",
+        description = {
+    "Print a model's ABI metadata, its imports and the sandbox's verdict.",
+    "",
+    "Exit code 0 if the sandbox would run it, 2 if it refuses it."})
+final class InspectCommand implements Callable<Integer> {
+    private final PrintStream out;
 
-    private InspectCommand() {}
+    @Parameters(paramLabel = "MODEL", description = "a path, a URI, or sample:NAME")
+    String location;
 
-    static int run(String[] argv, PrintStream out) {
-        Args args = Args.parse(argv, 1, Set.of("memory-mib", "startup-timeout-ms", ModuleKinds.OPTION), Set.of());
-        if (args.positional().size() != 1) {
-            throw new Args.UsageException("inspect takes exactly one MODEL");
-        }
-        String location = args.positional().get(0);
+    @Option(names = "--memory-mib", paramLabel = "MIB", defaultValue = "256",
+            description = "linear memory cap (default ${DEFAULT-VALUE})")
+    int memoryMib;
+
+    @Option(names = "--startup-timeout-ms", paramLabel = "MS", defaultValue = "10000",
+            description = "deadline of the instance's start-up (default ${DEFAULT-VALUE})")
+    int startupTimeoutMs;
+
+    @Option(names = "--abi", paramLabel = "KIND", defaultValue = "v1",
+            description = "the model's contract: v1, or tvm-standalone for a TVM wasm-standalone module with its "
+                    + "sidecar MODEL.tvm.txt (docs/tvm-standalone.md)")
+    String abi;
+
+    InspectCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() {
         SandboxLimits limits = SandboxLimits.defaults()
-                .withMemoryLimitBytes((long) args.intValue("memory-mib", 256) << 20)
-                .withStartupTimeout(Duration.ofMillis(args.intValue("startup-timeout-ms", 10_000)));
-        ModuleKind kind = ModuleKinds.parse(args.get(ModuleKinds.OPTION, "v1"));
+                .withMemoryLimitBytes((long) memoryMib << 20)
+                .withStartupTimeout(Duration.ofMillis(startupTimeoutMs));
+        ModuleKind kind = ModuleKinds.parse(abi);
         out.println("model file:  " + location);
         byte[] bytes;
         try {

@@ -1,7 +1,9 @@
 package io.wasminference.jobs;
 
-import io.wasminference.jobs.cli.Args;
+import io.wasminference.jobs.cli.UsageException;
 import io.wasminference.signing.Ed25519Keys;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,28 +14,33 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code keygen}: an Ed25519 key pair for signing published models (docs/hot-swap.md). */
-final class KeygenCommand {
-    static final String USAGE = "keygen --out PREFIX\n"
-            + "    Write a new Ed25519 key pair: PREFIX.key (private, PEM, owner-only; give it to publish --sign-key)\n"
-            + "    and PREFIX.pub (public, PEM; give it, or several concatenated, to run --trusted-keys). The files\n"
-            + "    are what 'openssl genpkey -algorithm ed25519' and 'openssl pkey -pubout' write.";
+@Command(name = "keygen", description = {
+    "Write an Ed25519 key pair for signing published models.",
+    "",
+    "PREFIX.key is private (PEM, owner-only; give it to publish --sign-key), PREFIX.pub public (PEM; give it, or "
+        + "several concatenated, to run --trusted-keys). The files are what 'openssl genpkey -algorithm ed25519' "
+        + "and 'openssl pkey -pubout' write."})
+final class KeygenCommand implements Callable<Integer> {
+    private final PrintStream out;
 
-    private KeygenCommand() {}
+    @Option(names = "--out", required = true, paramLabel = "PREFIX", description = "where to write PREFIX.key and "
+            + "PREFIX.pub; existing files are never overwritten")
+    String prefix;
 
-    static int run(String[] argv, PrintStream out) throws IOException {
-        Args args = Args.parse(argv, 1, Set.of("out"), Set.of());
-        if (!args.positional().isEmpty()) {
-            throw new Args.UsageException("keygen takes no positional arguments, only --out PREFIX");
-        }
-        String prefix = args.require("out");
+    KeygenCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws IOException {
         Path key = Path.of(prefix + ".key");
         Path pub = Path.of(prefix + ".pub");
         for (Path p : new Path[] {key, pub}) {
             if (Files.exists(p)) {
-                throw new Args.UsageException(p + " exists; keygen never overwrites a key (choose another --out)");
+                throw new UsageException(p + " exists; keygen never overwrites a key (choose another --out)");
             }
         }
         KeyPair pair = Ed25519Keys.generate();
@@ -54,7 +61,7 @@ final class KeygenCommand {
         } catch (UnsupportedOperationException e) {
             Files.createFile(key);
         } catch (FileAlreadyExistsException e) {
-            throw new Args.UsageException(key + " exists; keygen never overwrites a key");
+            throw new UsageException(key + " exists; keygen never overwrites a key");
         }
         Files.writeString(key, pem, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
     }

@@ -4,49 +4,82 @@ import io.wasminference.abi.ModuleValidator;
 import io.wasminference.format.BinaryTensorCodec;
 import io.wasminference.format.JsonSampleCodec;
 import io.wasminference.format.Sample;
-import io.wasminference.jobs.cli.Args;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.UsageException;
 import io.wasminference.jobs.kafka.CheckedSender;
 import io.wasminference.jobs.kafka.KafkaTools;
 import io.wasminference.runtime.SandboxLimits;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code produce}: pushes a JSON-lines dataset into a topic, as JSON or as binary WIT1 records. */
-final class ProduceCommand {
-    static final String USAGE = "produce --bootstrap HOST:PORT --topic T --input FILE|sample:NAME "
-            + "[--format json|binary --model MODEL] [--limit N] [--partitions N]\n"
-            + "    Push a JSON-lines dataset into a topic (key = sample id). Binary needs --model for the input names.";
+@Command(name = "produce",
+        customSynopsis = "${COMMAND-FULL-NAME} --bootstrap HOST:PORT --topic TOPIC --input FILE [OPTION]...",
+        description = {
+    "Write a JSON-lines dataset into a topic.",
+    "",
+    "One record per sample (key = sample id), as JSON or as binary WIT1 records; the topic is created if missing."})
+final class ProduceCommand implements Callable<Integer> {
+    /** The record formats produce writes. */
+    enum Format { json, binary }
 
-    private ProduceCommand() {}
+    private final PrintStream out;
 
-    static int run(String[] argv, PrintStream out) throws Exception {
-        Args args = Args.parse(argv, 1, Set.of("bootstrap", "topic", "input", "format", "model", "limit",
-                "partitions"), Set.of());
-        String bootstrap = args.require("bootstrap");
-        String topic = args.require("topic");
-        String input = args.require("input");
-        boolean binary = args.get("format", "json").equals("binary");
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, paramLabel = "TOPIC", description = "the topic to write")
+    String topic;
+
+    @Option(names = "--input", required = true, paramLabel = "FILE",
+            description = "JSON lines of samples, or a bundled test set")
+    String input;
+
+    @Option(names = "--format", paramLabel = "json|binary", defaultValue = "json",
+            description = "record format (default ${DEFAULT-VALUE}); binary needs the model's input names")
+    Format format;
+
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "the model whose inputs binary records carry (default: --input when it is sample:NAME)")
+    String modelLocation;
+
+    @Option(names = "--limit", paramLabel = "N", description = "only the first N samples")
+    Integer limitOption;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "4",
+            description = "partitions of the topic if it is created (default ${DEFAULT-VALUE})")
+    int partitions;
+
+    ProduceCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        boolean binary = format == Format.binary;
         JsonSampleCodec codec = null;
         if (binary) {
-            String model = args.get("model", input.startsWith(Locations.SAMPLE) ? input : null);
+            String model = modelLocation != null ? modelLocation
+                    : input.startsWith(Locations.SAMPLE) ? input : null;
             if (model == null) {
-                throw new Args.UsageException("--format binary needs --model to know the model's inputs");
+                throw new UsageException("--format binary needs --model to know the model's inputs");
             }
             codec = new JsonSampleCodec(ModuleValidator.validate(Locations.model(model).load(),
                     SandboxLimits.defaults().memoryLimitPages()).metadata());
         }
         List<String> lines = JsonLines.read(Locations.dataset(input));
-        int limit = args.intValue("limit", Integer.MAX_VALUE);
-        KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(topic, args.intValue("partitions", 4)));
+        int limit = limitOption == null ? Integer.MAX_VALUE : limitOption;
+        KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(topic, partitions));
         int sent = 0;
         try (CheckedSender producer = new CheckedSender(bootstrap, new Properties())) {
             for (String line : lines) {

@@ -251,6 +251,80 @@ class MainTest {
                 "usage: java -jar wasm-inference-jobs.jar run --bootstrap HOST:PORT --model MODEL");
     }
 
+    @Test
+    void picocliMistakesAreReportedInTheToolsWordsWithTheUsage() throws Exception {
+        assertThat(run("inspect")).isEqualTo(64);
+        assertThat(err.toString()).contains("error: missing MODEL", "usage: java -jar wasm-inference-jobs.jar inspect");
+        err.reset();
+        assertThat(run("inspect", "sample:digits-mlp", "--colour", "red")).isEqualTo(64);
+        assertThat(err.toString()).contains("error: unknown option --colour");
+        err.reset();
+        assertThat(run("produce", "--bootstrap", "b:9092", "--topic", "t", "--input", "x", "--format", "xml"))
+                .isEqualTo(64);
+        assertThat(err.toString()).contains("--format", "xml", "usage: java -jar wasm-inference-jobs.jar produce");
+        err.reset();
+        assertThat(run("run", "--bootstrap", "b:9092", "--model", "m", "--kafka.security.protocol")).isEqualTo(64);
+        assertThat(err.toString()).contains("error: option --kafka.security.protocol needs a value");
+        err.reset();
+        assertThat(run("run", "--bootstrap", "b:9092", "--model", "m", "--delivery", "twice")).isEqualTo(64);
+        assertThat(err.toString()).contains("error: --delivery must be exactly-once, at-least-once or none, got "
+                + "'twice'");
+        err.reset();
+        assertThat(run("meta")).as("a group without its command").isEqualTo(64);
+        assertThat(err.toString()).contains("error: missing command: attach or show");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void helpWinsOverMistakesOnTheSameLine() throws Exception {
+        assertThat(run("predict", "--frobnicate", "--help")).isZero();
+        assertThat(out.toString()).startsWith("usage: java -jar wasm-inference-jobs.jar predict");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void withoutACommandTheToolListsThemAndExitsWith64() throws Exception {
+        assertThat(run()).isEqualTo(64);
+        assertThat(out.toString()).startsWith("usage: java -jar wasm-inference-jobs.jar [-h] COMMAND")
+                .contains("  demo ", "  run ", "  compile ", "  meta ");
+        out.reset();
+        assertThat(run("--help")).isZero();
+        assertThat(run("help")).isZero();
+    }
+
+    /** The compile flags are the compiler's (CompileArgs parses them); the help documents each of them. */
+    @Test
+    void compileHelpDocumentsEveryCompilerFlag() throws Exception {
+        assertThat(run("compile", "--help")).isZero();
+        java.util.regex.Matcher flag = java.util.regex.Pattern.compile("--[a-z-]+")
+                .matcher(io.wasminference.compiler.CompileArgs.USAGE);
+        int flags = 0;
+        while (flag.find()) {
+            assertThat(out.toString()).as("compile --help documents " + flag.group()).contains("  " + flag.group());
+            flags++;
+        }
+        assertThat(flags).isGreaterThanOrEqualTo(10);
+    }
+
+    /** The flags may come before the model: the ONNX file is what is left once the compile flags took values. */
+    @Test
+    void compileFindsTheModelAfterItsFlags(@TempDir Path dir) throws Exception {
+        Path onnx = Path.of("..", "samples", "models", "digits-mlp", "model.onnx");
+        Path wasm = dir.resolve("digits.wasm");
+        assertThat(run("compile", "--name", "digits", "--version", "3", onnx.toString(), "-o", wasm.toString()))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("digits:3");
+        assertThat(run("compile", onnx.toString(), "extra.onnx", "-o", wasm.toString())).isEqualTo(64);
+        assertThat(err.toString()).contains("compile takes one ONNX file, got [" + onnx + ", extra.onnx]");
+    }
+
+    @Test
+    void runOnAClusterNotesWhenWasmtimeJavaIsNotInFlinksLib() {
+        assertThat(RunCommand.wasmtimeMissing(MainTest.class.getClassLoader())).isEmpty();
+        assertThat(RunCommand.wasmtimeMissing(new java.net.URLClassLoader(new java.net.URL[0], null)))
+                .hasValueSatisfying(note -> assertThat(note).contains("wasmtime-java", "Flink's lib/"));
+    }
+
     /** As a user sees it: its own JVM, through main(), which must not print a stack trace for a usage error. */
     @Test
     void theToolsOwnJvmPrintsNoStackTraceForHelpOrAUsageError(@TempDir Path dir) throws Exception {

@@ -1,9 +1,12 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * Layout of the ABI v1 control block (docs/abi.md §4): a 32-byte header followed by one 16-byte slot per input,
  * then per output. All fields are 32-bit little-endian.
  */
+@Internal
 public final class ControlBlock {
     /** {@code "WCB1"} read as a little-endian u32. */
     public static final int MAGIC = 0x31424357;

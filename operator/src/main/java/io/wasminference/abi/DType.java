@@ -1,8 +1,11 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.util.Locale;
 
 /** Element types a tensor may have in ABI v1; the names are the ones used in the metadata section. */
+@PublicEvolving
 public enum DType {
     F32("f32", 4),
     F64("f64", 8),

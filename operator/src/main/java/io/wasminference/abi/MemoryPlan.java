@@ -1,5 +1,7 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.Internal;
+
 /**
  * How an instance gets its linear memory: the host creates it (the module imports {@code env.memory}) with these
  * page limits, or the module defines and exports it with a declared maximum within the cap.
@@ -10,6 +12,7 @@ package io.wasminference.abi;
  * @param cappedBySandbox whether {@code maxPages} is the sandbox's memory cap (an imported memory that declares no
  *     maximum, or one above the cap), rather than the module's own declared maximum
  */
+@Internal
 public record MemoryPlan(boolean imported, long minPages, long maxPages, boolean cappedBySandbox) {
     /** Bytes per wasm page. */
     public static final long PAGE_BYTES = 65536;

@@ -1,6 +1,7 @@
 package io.wasminference.abi;
 
 import io.wasminference.errors.ModelRefusedException;
+import org.apache.flink.annotation.Internal;
 
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -18,6 +19,7 @@ import java.util.regex.Pattern;
  * and keyword values (dtypes, kind) are lower case, and {@code #} starts a comment only at the start of a line. A
  * leading UTF-8 byte order mark is skipped.
  */
+@Internal
 public final class MetadataParser {
 
     /** Most inputs, and most outputs, a model may declare. */

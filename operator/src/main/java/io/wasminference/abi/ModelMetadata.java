@@ -1,5 +1,7 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
@@ -19,6 +21,7 @@ import java.util.Optional;
  * @param labels class labels indexed by position in the first output; empty when none were declared
  * @param description free text, may be empty
  */
+@PublicEvolving
 public record ModelMetadata(
         int abiVersion,
         String name,

@@ -1,5 +1,7 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 
 /**
@@ -21,6 +23,7 @@ import java.io.Serializable;
  * @param maxTableElements largest declared maximum (and minimum) of the module's one funcref table; a table
  *     without a declared maximum is refused. Wasmtime keeps 8 bytes per element, outside the memory cap.
  */
+@PublicEvolving
 public record ModuleLimits(long maxModuleBytes, long maxCodeBytes, long maxFunctionBytes, int maxFunctions,
         int maxGlobals, long maxTableElements) implements Serializable {
 

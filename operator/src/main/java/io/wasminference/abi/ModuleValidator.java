@@ -1,6 +1,7 @@
 package io.wasminference.abi;
 
 import io.wasminference.errors.ModelRefusedException;
+import org.apache.flink.annotation.Internal;
 
 import java.util.List;
 
@@ -9,6 +10,7 @@ import java.util.List;
  * instantiated (docs/abi.md §1): metadata present and valid, no imports but one memory, a bounded memory, at most
  * one small bounded funcref table, the two entry points with the right signatures.
  */
+@Internal
 public final class ModuleValidator {
 
     private ModuleValidator() {}

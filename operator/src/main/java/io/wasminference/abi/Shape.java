@@ -1,9 +1,12 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.util.Arrays;
 
 /** An immutable tensor shape: the dimensions of one sample, outer-most first (the batch dimension excluded). */
+@PublicEvolving
 public final class Shape implements Serializable {
     private static final long serialVersionUID = 1L;
 

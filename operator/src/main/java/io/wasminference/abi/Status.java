@@ -1,6 +1,9 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.Internal;
+
 /** Status codes {@code wi_run} returns (docs/abi.md §5). */
+@Internal
 public enum Status {
     OK(0),
     INVALID_BATCH(1),

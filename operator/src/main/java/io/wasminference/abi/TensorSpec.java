@@ -1,5 +1,7 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.util.Objects;
 
@@ -10,6 +12,7 @@ import java.util.Objects;
  * @param dtype element type
  * @param shape shape of one sample; the batch dimension is implicit and outer-most
  */
+@PublicEvolving
 public record TensorSpec(String name, DType dtype, Shape shape) implements Serializable {
 
     public TensorSpec {

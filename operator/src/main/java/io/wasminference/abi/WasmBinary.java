@@ -1,6 +1,7 @@
 package io.wasminference.abi;
 
 import io.wasminference.errors.ModelRefusedException;
+import org.apache.flink.annotation.Internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.OptionalLong;
  * @param customSections payloads of custom sections by name (a name may occur several times)
  * @param footprint sizes and counts that decide what compiling and instantiating the module costs
  */
+@Internal
 public record WasmBinary(
         List<Import> imports,
         List<Export> exports,

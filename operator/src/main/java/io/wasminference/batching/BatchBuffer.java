@@ -1,5 +1,7 @@
 package io.wasminference.batching;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,6 +9,7 @@ import java.util.List;
  * Records waiting for their wasm call, with the time each arrived. Not thread-safe: owned by one operator
  * instance and only touched from its mailbox thread.
  */
+@Internal
 public final class BatchBuffer<T> {
     /** A buffered element and when it arrived ({@link System#nanoTime()}). */
     public record Entry<T>(T element, long arrivedNanos) {}

@@ -1,5 +1,7 @@
 package io.wasminference.batching;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,6 +14,7 @@ import java.util.Objects;
  * @param maxSize most records per wasm call
  * @param maxDelay longest time a record waits for others to share its call
  */
+@PublicEvolving
 public record BatchPolicy(int maxSize, Duration maxDelay) implements Serializable {
 
     public BatchPolicy {

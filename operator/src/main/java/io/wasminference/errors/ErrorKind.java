@@ -1,9 +1,12 @@
 package io.wasminference.errors;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /**
  * Why a model call or load failed (docs/abi.md §5 maps statuses and traps to kinds; new kinds are added at the end). The kind decides what a caller should do: whether the instance is still usable
  * and whether the failure belongs to the input (dead-letter it) or to the model (replace the instance, maybe fail).
  */
+@PublicEvolving
 public enum ErrorKind {
     /** The module was refused before it ran: malformed binary, bad metadata, forbidden import, lying buffers. */
     REFUSED(false),

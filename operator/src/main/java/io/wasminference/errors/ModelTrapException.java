@@ -1,6 +1,9 @@
 package io.wasminference.errors;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 /** The module trapped; {@link #trapCode()} names the wasm trap (e.g. {@code MEMORY_OUT_OF_BOUNDS}). */
+@PublicEvolving
 public class ModelTrapException extends WasmInferenceException {
     private static final long serialVersionUID = 1L;
 

@@ -6,6 +6,7 @@ import io.wasminference.errors.InvalidInputException;
 import io.wasminference.record.ClassScore;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,6 +37,7 @@ import java.util.Map;
  *
  * Thread-safety: stateless.
  */
+@PublicEvolving
 public final class BinaryPredictionCodec {
     /** {@code "WIP1"}. */
     public static final byte[] MAGIC = {'W', 'I', 'P', '1'};

@@ -6,6 +6,7 @@ import io.wasminference.abi.Shape;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -34,6 +35,7 @@ import java.util.OptionalInt;
  *
  * The record must end exactly after the last tensor. Thread-safety: immutable.
  */
+@PublicEvolving
 public final class BinaryTensorCodec {
     /** {@code "WIT1"}. */
     public static final byte[] MAGIC = {'W', 'I', 'T', '1'};

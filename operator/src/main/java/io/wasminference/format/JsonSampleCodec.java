@@ -12,6 +12,7 @@ import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -41,6 +42,7 @@ import java.util.OptionalInt;
  *
  * <p>Thread-safety: immutable and thread-safe.
  */
+@PublicEvolving
 public final class JsonSampleCodec {
     private static final ObjectMapper MAPPER = mapper(false);
     /** Keeps numbers with a fraction or exponent as BigDecimal, so integer inputs are checked exactly. */

@@ -8,6 +8,7 @@ import io.wasminference.record.DeadLetter;
 import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import java.util.TreeMap;
  *  "source":"requests/3/1042","payload_base64":"eyJpZCI6...","payload_bytes":412}
  * </pre>
  */
+@PublicEvolving
 public final class PredictionJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -2,6 +2,7 @@ package io.wasminference.format;
 
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.errors.InvalidInputException;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 
@@ -10,6 +11,7 @@ import java.io.Serializable;
  * magic {@code WIT1}, else JSON. Empty and oversized values are rejected before parsing. Every failure is an
  * {@link InvalidInputException} that says what was wrong.
  */
+@PublicEvolving
 public final class RecordDecoder {
     /** Which formats a decoder accepts. */
     public enum Format implements Serializable {
@@ -37,14 +39,15 @@ public final class RecordDecoder {
         }
         if (value.length > maxBytes) {
             throw new InvalidInputException("record value of " + value.length + " bytes exceeds the limit of "
-                    + maxBytes + " bytes (--max-record-bytes)");
+                    + maxBytes + " bytes");
         }
         boolean isBinary = BinaryTensorCodec.isBinary(value);
         if (format == Format.BINARY || (format == Format.AUTO && isBinary)) {
             return binary.decode(value);
         }
         if (format == Format.JSON && isBinary) {
-            throw new InvalidInputException("binary WIT1 record on a JSON-only input (use --format auto or binary)");
+            throw new InvalidInputException("binary WIT1 record on an input that accepts JSON only (format "
+                    + Format.JSON + "; " + Format.AUTO + " or " + Format.BINARY + " accept it)");
         }
         return json.decode(new String(value, java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -1,6 +1,7 @@
 package io.wasminference.format;
 
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +15,7 @@ import java.util.OptionalInt;
  * @param inputs tensors by input name
  * @param label the true class when known
  */
+@PublicEvolving
 public record Sample(String id, Map<String, Tensor> inputs, OptionalInt label) {
     public Sample {
         Objects.requireNonNull(id, "id");

@@ -1,6 +1,7 @@
 package io.wasminference.metrics;
 
 import io.wasminference.errors.ErrorKind;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
@@ -17,6 +18,7 @@ import java.util.function.Supplier;
  * The inference operator's metrics, registered under the subtask's operator group in a {@value #GROUP} subgroup.
  * Names are constants here and documented in docs/operator.md; the hot path calls the {@code record*} methods.
  */
+@Internal
 public final class InferenceMetrics {
     public static final String GROUP = "wasmInference";
 

@@ -1,5 +1,7 @@
 package io.wasminference.model;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.util.Optional;
 
 /**
@@ -7,6 +9,7 @@ import java.util.Optional;
  * so {@code model.onnx} works wherever a {@code .wasm} does. Implementations are found with
  * {@link java.util.ServiceLoader}; the ONNX compiler ({@code wasm-inference-compiler}) registers one.
  */
+@PublicEvolving
 public interface ModelCompiler {
 
     /** Short name of the source format, for messages ("ONNX"). */

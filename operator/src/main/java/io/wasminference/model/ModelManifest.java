@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.ModuleKind;
 import io.wasminference.abi.TensorSpec;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -31,6 +32,7 @@ import java.util.List;
  * @param kind the contract model.wasm follows ({@code "kind"}; absent in manifests written before there were
  *     kinds, which are {@link ModuleKind#V1})
  */
+@PublicEvolving
 public record ModelManifest(String name, String version, String sha256, long sizeBytes, String created,
         int maxBatch, List<String> inputs, List<String> outputs, List<String> golden, ModuleKind kind)
         implements Serializable {

@@ -4,6 +4,7 @@ import io.wasminference.abi.ModuleKind;
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.runtime.WasmModel;
 import io.wasminference.tvm.TvmModule;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +36,7 @@ import java.util.Optional;
  * @param sha256 expected lower-case hex sha256 of the bytes, or {@code null} to accept any content
  * @param kind the contract the module follows; {@code null} means {@link ModuleKind#V1}
  */
+@PublicEvolving
 public record ModelRef(String location, String sha256, ModuleKind kind) implements Serializable {
     private static final long serialVersionUID = 1L;
 

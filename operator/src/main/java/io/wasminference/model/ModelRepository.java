@@ -4,11 +4,12 @@ import io.wasminference.abi.MetadataParser;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.ModuleKind;
 import io.wasminference.errors.ModelRefusedException;
-import io.wasminference.runtime.ModelInstance;
+import io.wasminference.predict.Predictor;
+import io.wasminference.predict.PredictorConfig;
 import io.wasminference.runtime.SandboxLimits;
-import io.wasminference.runtime.WasmModel;
 import io.wasminference.signing.ModelSignature;
 import io.wasminference.signing.TrustedKeys;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.core.fs.FSDataInputStream;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.core.fs.FileStatus;
@@ -34,6 +35,7 @@ import java.util.Optional;
  * immutable: publishing other bytes under an existing version is refused. Serializable (only the root travels);
  * thread-safe.
  */
+@PublicEvolving
 public final class ModelRepository implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -76,11 +78,12 @@ public final class ModelRepository implements Serializable {
         ModelMetadata meta;
         String sha;
         ModuleKind kind;
-        try (WasmModel model = WasmModel.load(wasm, limits); ModelInstance instance = model.newInstance()) {
-            ModelValidation.checkGolden(instance, golden);
-            meta = model.metadata();
-            sha = model.sha256();
-            kind = model.kind();
+        try (Predictor candidate = Predictor.create(wasm, "(candidate for " + root + ")", PredictorConfig.of(limits),
+                m -> { })) {
+            candidate.checkGolden(golden);
+            meta = candidate.metadata();
+            sha = candidate.sha256();
+            kind = candidate.kind();
         }
         Path dir = versionDir(meta.name(), meta.version());
         FileSystem fs = dir.getFileSystem();

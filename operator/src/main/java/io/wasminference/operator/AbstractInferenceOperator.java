@@ -2,54 +2,105 @@ package io.wasminference.operator;
 
 import io.wasminference.batching.BatchBuffer;
 import io.wasminference.batching.BatchPolicy;
+import io.wasminference.metrics.InferenceMetrics;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.InferenceRequest;
-import io.wasminference.record.ModelEvent;
+import io.wasminference.record.ModelCommand;
 import io.wasminference.record.Prediction;
-import org.apache.flink.annotation.Internal;
-import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
 /**
- * Micro-batches records across one wasm call of its {@link WasmInferenceFunction}. There is exactly one flush path,
- * called when the batch is full, when its oldest record has waited the maximum delay (see {@link #onTimer}), on
- * every watermark, before every checkpoint barrier
- * ({@link #prepareSnapshotPreBarrier}), at end of input, and before a model swap. So the buffer is always empty
- * when state is snapshotted (nothing buffered is lost or duplicated on failure, the buffer needs no state), and a
- * batch is always served by one model version.
+ * The batching inference operator: the Flink side of inference (state, timers, metrics, the dead-letter output);
+ * the model runs in the serving model's {@link io.wasminference.predict.Predictor}.
  *
- * <p>Predictions keep their input record's timestamp; dead letters go to a side output.
+ * <p>Records are micro-batched across one wasm call. There is exactly one flush path, called when the batch is
+ * full, when its oldest record has waited the maximum delay (see {@link #onTimer}), on every watermark, before every
+ * checkpoint barrier ({@link #prepareSnapshotPreBarrier}), at end of input, and before a model swap. So the buffer
+ * is always empty when state is snapshotted (nothing buffered is lost or duplicated on failure, the buffer needs no
+ * state), and a batch is always served by one model version. Predictions keep their input record's timestamp; dead
+ * letters go to a side output.
+ *
+ * <p>State: which model the subtask serves, the versions before it and the control commands not yet applied
+ * ({@link ServingStateStore}). Restored, the operator serves exactly that version again, whatever default is
+ * configured.
  */
-@Internal
-abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Prediction, WasmInferenceFunction> {
+abstract class AbstractInferenceOperator extends AbstractStreamOperator<Prediction> {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(AbstractInferenceOperator.class);
 
+    final InferenceConfig config;
     private final BatchPolicy policy;
     private final OutputTag<DeadLetter> deadLetters;
+
+    private transient ServingStateStore stateStore;
+    /** Commands restored from the checkpoint; what a subtask without a control stream keeps in its state. */
+    transient List<ModelCommand> restoredPending;
+    transient ServingModel serving;
+    transient InferenceMetrics metrics;
+    transient RecordInference inference;
+    transient int subtask;
 
     private transient BatchBuffer<StreamRecord<InferenceRequest>> buffer;
     /** When the batch being filled must leave (processing time, ms). */
     private transient long batchDue;
     private transient boolean timerPending;
 
-    AbstractInferenceOperator(WasmInferenceFunction function, OutputTag<DeadLetter> deadLetters) {
-        super(function);
-        this.policy = function.config().batching();
+    AbstractInferenceOperator(StreamOperatorParameters<Prediction> parameters, InferenceConfig config,
+            OutputTag<DeadLetter> deadLetters) {
+        super(parameters);
+        this.config = config;
+        this.policy = config.batching();
         this.deadLetters = deadLetters;
     }
 
-    public OutputTag<DeadLetter> deadLetterTag() {
-        return deadLetters;
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        stateStore = ServingStateStore.initialize(context.getOperatorStateStore(), context.isRestored(), subtask);
+        ServingState restored = stateStore.restored();
+        restoredPending = restored == null ? List.of() : restored.pending();
     }
 
     @Override
     public void open() throws Exception {
-        super.open(); // opens the function: loads the model, creates the instance
+        super.open();
+        ServingState restored = stateStore.restored();
+        serving = ServingModel.open(config, restored == null ? null : restored.history());
+        metrics = new InferenceMetrics(getMetricGroup(), () -> serving.current().id(),
+                () -> serving.current().sha256(), () -> serving.predictor().memoryBytes(),
+                () -> serving.predictor().restarts(), serving.loadMillis());
+        inference = new RecordInference(config, metrics, subtask);
         buffer = new BatchBuffer<>();
+        String tooLarge = serving.predictor().outputLimitProblem();
+        if (tooLarge != null) {
+            LOG.warn("Subtask {}: every record will be dead-lettered: {}", subtask, tooLarge);
+        }
+        if (restored != null && !config.model().location().equals(serving.current().location())) {
+            LOG.info("Subtask {}: serving {} restored from the checkpoint; the configured model {} is not used",
+                    subtask, serving.current(), config.model());
+        } else {
+            LOG.info("Subtask {}: serving {} (loaded in {} ms)", subtask, serving.current(), serving.loadMillis());
+        }
+    }
+
+    /** The control commands received but not applied yet, for the checkpoint. */
+    abstract List<ModelCommand> pendingCommands();
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        stateStore.snapshot(new ServingState(subtask, serving.history(), pendingCommands()));
     }
 
     /** Buffers one request and flushes when the batch is full; the first record of a batch starts its timer. */
@@ -74,8 +125,7 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
     /**
      * At most one timer is pending, and never later than the current batch's due time: a batch that fills up
      * leaves its timer in place, and the timer, when it fires early for a newer batch, moves on to that batch's due
-     * time. Registering (and cancelling) a timer per batch woke Flink's timer thread every time, ~8% of the task
-     * thread at 300 k records/s; this registers at most one per maximum delay.
+     * time (one registration per maximum delay at most, instead of one per batch; bench/notes.md).
      */
     private void onTimer(long time) {
         timerPending = false;
@@ -116,7 +166,7 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
 
     /** Batch size in effect: the configured size capped by the declared maximum of the model serving now. */
     final int batchSize() {
-        return policy.effectiveSize(userFunction.modelMaxBatch());
+        return policy.effectiveSize(serving.metadata().maxBatch());
     }
 
     /** The one flush path. */
@@ -124,28 +174,34 @@ abstract class AbstractInferenceOperator extends AbstractUdfStreamOperator<Predi
         if (buffer == null || buffer.isEmpty()) {
             return;
         }
+        long flushNanos = System.nanoTime();
         List<BatchBuffer.Entry<StreamRecord<InferenceRequest>>> records = buffer.drain();
         List<BatchBuffer.Entry<InferenceRequest>> requests = records.stream()
                 .map(e -> new BatchBuffer.Entry<>(e.element().getValue(), e.arrivedNanos()))
                 .toList();
-        List<Outcome> outcomes = userFunction.infer(requests);
-        for (int i = 0; i < outcomes.size(); i++) {
-            StreamRecord<InferenceRequest> in = records.get(i).element();
-            Outcome o = outcomes.get(i);
-            if (o.prediction() != null) {
-                output.collect(in.replace(o.prediction()));
-            } else {
-                output.collect(deadLetters, in.hasTimestamp()
-                        ? new StreamRecord<>(o.deadLetter(), in.getTimestamp())
-                        : new StreamRecord<>(o.deadLetter()));
+        inference.infer(serving, requests, flushNanos, new RecordInference.Emitter() {
+            @Override
+            public void prediction(int index, Prediction prediction) {
+                output.collect(records.get(index).element().replace(prediction));
             }
-        }
+
+            @Override
+            public void deadLetter(int index, DeadLetter deadLetter) {
+                StreamRecord<InferenceRequest> in = records.get(index).element();
+                output.collect(deadLetters, in.hasTimestamp() ? new StreamRecord<>(deadLetter, in.getTimestamp())
+                        : new StreamRecord<>(deadLetter));
+            }
+        });
     }
 
-    /** Emits model events to {@code tag}. */
-    final void emitEvents(OutputTag<ModelEvent> tag, List<ModelEvent> events) {
-        for (ModelEvent e : events) {
-            output.collect(tag, new StreamRecord<>(e));
+    @Override
+    public void close() throws Exception {
+        try {
+            super.close();
+        } finally {
+            if (serving != null) {
+                serving.close(); // the metric gauges may still read it: closed, it reports no memory
+            }
         }
     }
 }

@@ -3,8 +3,11 @@ package io.wasminference.operator;
 import io.wasminference.batching.BatchPolicy;
 import io.wasminference.model.ModelRef;
 import io.wasminference.model.ModelRepository;
+import io.wasminference.predict.Predictor;
+import io.wasminference.predict.PredictorConfig;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.signing.TrustedKeys;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -30,6 +33,7 @@ import java.util.Objects;
  * @param trustedKeys when not null, deploy commands load only versions whose manifest is signed by one of these
  *     keys; null deploys unsigned versions too
  */
+@PublicEvolving
 public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy batching, ErrorPolicy errorPolicy,
         int topK, int circuitBreakerThreshold, ModelRepository repository, Duration batchTimeBudget,
         long maxOutputBytes, TrustedKeys trustedKeys) implements Serializable {
@@ -37,12 +41,9 @@ public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy 
     private static final long serialVersionUID = 1L;
 
     /** The default {@link #batchTimeBudget()} in call timeouts. */
-    public static final int DEFAULT_BUDGET_CALL_TIMEOUTS = 3;
-    /**
-     * Default {@link #maxOutputBytes()}: 128 KiB. Its JSON prediction stays under Kafka's default 1 MiB message
-     * limit for every dtype (i8 is the worst: up to 5 characters per byte); see PredictionJsonTest.
-     */
-    public static final long DEFAULT_MAX_OUTPUT_BYTES = 128L << 10;
+    public static final int DEFAULT_BUDGET_CALL_TIMEOUTS = PredictorConfig.DEFAULT_BUDGET_CALL_TIMEOUTS;
+    /** Default {@link #maxOutputBytes()}: 128 KiB (see {@link PredictorConfig#DEFAULT_MAX_OUTPUT_BYTES}). */
+    public static final long DEFAULT_MAX_OUTPUT_BYTES = PredictorConfig.DEFAULT_MAX_OUTPUT_BYTES;
 
     public InferenceConfig {
         Objects.requireNonNull(model, "model");
@@ -74,6 +75,15 @@ public record InferenceConfig(ModelRef model, SandboxLimits limits, BatchPolicy 
 
     /** {@value #DEFAULT_BUDGET_CALL_TIMEOUTS} call timeouts. */
     static Duration defaultBudget(SandboxLimits limits) {
-        return limits.callTimeout().multipliedBy(DEFAULT_BUDGET_CALL_TIMEOUTS);
+        return PredictorConfig.defaultBudget(limits);
+    }
+
+    /**
+     * What the {@link Predictor} of each subtask runs with. With {@link ErrorPolicy#FAIL} it does not isolate
+     * failures: the first model fault fails the task.
+     */
+    public PredictorConfig predictorConfig() {
+        return new PredictorConfig(limits, topK, batchTimeBudget, maxOutputBytes,
+                errorPolicy == ErrorPolicy.DEAD_LETTER);
     }
 }

@@ -3,10 +3,12 @@ package io.wasminference.operator;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.ModelEvent;
 import io.wasminference.record.Prediction;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /** What {@link WasmInference#apply} returns: the predictions and the dead letters of the same operator. */
+@PublicEvolving
 public final class InferenceResult {
     private final SingleOutputStreamOperator<Prediction> predictions;
     private final DataStream<DeadLetter> deadLetters;

@@ -8,9 +8,8 @@ import io.wasminference.model.ModelValidation;
 import io.wasminference.model.ModelVersion;
 import io.wasminference.record.ModelCommand;
 import io.wasminference.record.ModelEvent;
-import io.wasminference.runtime.ModelInstance;
+import io.wasminference.predict.Predictor;
 import io.wasminference.runtime.SandboxLimits;
-import io.wasminference.runtime.WasmModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,20 +26,18 @@ import java.util.concurrent.TimeUnit;
  * loads it (pinned by sha256), checks it against the model it would replace, instantiates it and runs its golden
  * vectors. The task thread takes prepared results with {@link #poll()} and applies them between two batches.
  *
- * <p>Threading: {@link #submit}, {@link #startNext}, {@link #poll} and {@link #close} run on the task thread; the
- * preparation runs on this swapper's own thread, with a 4 MiB stack because candidate modules run on it; a
- * prepared model crosses to the task thread through a {@link CompletableFuture} (a happens-before edge).
+ * <p>Threading: {@link #submit}, {@link #startNext}, {@link #poll} and {@link #close} run on the task thread, and
+ * every field is the task thread's. The preparation runs on this swapper's own thread, with a 4 MiB stack because
+ * candidate modules run on it; it shares nothing with the task thread: its result crosses in a
+ * {@link CompletableFuture} (a happens-before edge), and {@code announceReady} then puts a mail into the
+ * operator's mailbox, which takes the result on the task thread.
  */
 final class ModelSwapper implements AutoCloseable {
     /** A prepared command: a validated instance ready to serve ({@link ModelEvent#SERVING}), or why not. */
-    record Prepared(ModelCommand command, String status, ModelVersion version, WasmModel model,
-            ModelInstance instance, String reason) {
+    record Prepared(ModelCommand command, String status, ModelVersion version, Predictor predictor, String reason) {
         void discard() {
-            if (instance != null) {
-                instance.close();
-            }
-            if (model != null) {
-                model.close();
+            if (predictor != null) {
+                predictor.close();
             }
         }
     }
@@ -54,19 +51,21 @@ final class ModelSwapper implements AutoCloseable {
     private final InferenceConfig config;
     private final int subtask;
     private final ArrayDeque<ModelCommand> queued = new ArrayDeque<>();
+    /** Thread-safe; called on the swap thread when a preparation completes (a quick verdict: the task thread). */
+    private final Runnable announceReady;
     private CompletableFuture<Prepared> inFlight;
     private ModelCommand inFlightCommand;
     private ExecutorService executor;
-    private volatile Runnable onReady;
 
-    ModelSwapper(InferenceConfig config, int subtask) {
+    /**
+     * @param announceReady tells the task thread that a prepared command can be taken with {@link #poll()}: the
+     *     operator puts a mail into its mailbox. Thread-safe; it may fail once the task is closing (the prepared
+     *     model is then disposed by {@link #close()}).
+     */
+    ModelSwapper(InferenceConfig config, int subtask, Runnable announceReady) {
         this.config = config;
         this.subtask = subtask;
-    }
-
-    /** Called from the swap thread whenever a preparation completes. */
-    void onReady(Runnable callback) {
-        this.onReady = callback;
+        this.announceReady = announceReady;
     }
 
     /**
@@ -118,14 +117,20 @@ final class ModelSwapper implements AutoCloseable {
         }
         if (ignored != null) {
             inFlight = CompletableFuture.completedFuture(
-                    new Prepared(command, ModelEvent.IGNORED, null, null, null, ignored));
+                    new Prepared(command, ModelEvent.IGNORED, null, null, ignored));
         } else {
             ModelVersion target = rollbackTo;
             inFlight = CompletableFuture.supplyAsync(() -> prepare(command, target, current), executor());
         }
-        Runnable callback = onReady;
-        if (callback != null) {
-            inFlight.thenRun(callback);
+        inFlight.whenComplete((prepared, failure) -> announce());
+    }
+
+    private void announce() {
+        try {
+            announceReady.run();
+        } catch (RuntimeException e) {
+            // The task is closing and its mailbox takes no more mail: close() disposes what was prepared.
+            LOG.debug("Subtask {}: a prepared control command was not announced: {}", subtask, e.toString());
         }
     }
 
@@ -170,8 +175,7 @@ final class ModelSwapper implements AutoCloseable {
 
     /** On the swap thread. Never throws: a failure is a refusal. */
     private Prepared prepare(ModelCommand command, ModelVersion rollbackTo, ModelMetadata current) {
-        WasmModel candidate = null;
-        ModelInstance candidateInstance = null;
+        Predictor candidate = null;
         try {
             ModelRef ref;
             List<String> golden = List.of();
@@ -193,28 +197,26 @@ final class ModelSwapper implements AutoCloseable {
             }
             byte[] bytes = loadWithRetries(ref);
             checkNotInterrupted();
-            candidate = WasmModel.load(bytes, config.limits());
-            ModelMetadata meta = candidate.metadata();
             String expectedVersion = rollbackTo != null ? rollbackTo.version() : command.version();
-            if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
-                throw new IllegalStateException(ref.location() + " holds " + meta.id() + ", not " + command.name()
-                        + ":" + expectedVersion);
-            }
-            ModelValidation.checkCompatible(current, meta);
-            checkNotInterrupted();
-            candidateInstance = candidate.newInstance();
-            ModelValidation.checkGolden(candidateInstance, golden); // stops between vectors when interrupted
+            // Checked before the candidate's start function runs.
+            candidate = Predictor.create(bytes, ref.location(), config.predictorConfig(), meta -> {
+                if (!meta.name().equals(command.name()) || !meta.version().equals(expectedVersion)) {
+                    throw new IllegalStateException(ref.location() + " holds " + meta.id() + ", not "
+                            + command.name() + ":" + expectedVersion);
+                }
+                ModelValidation.checkCompatible(current, meta);
+                checkNotInterrupted();
+            });
+            candidate.checkGolden(golden); // stops between vectors when interrupted
+            ModelMetadata meta = candidate.metadata();
             ModelVersion version = new ModelVersion(meta.name(), meta.version(), candidate.sha256(), ref.location());
-            return new Prepared(command, ModelEvent.SERVING, version, candidate, candidateInstance, "");
+            return new Prepared(command, ModelEvent.SERVING, version, candidate, "");
         } catch (Exception | Error e) {
-            if (candidateInstance != null) {
-                candidateInstance.close();
-            }
             if (candidate != null) {
                 candidate.close();
             }
             String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
-            return new Prepared(command, ModelEvent.REFUSED, null, null, null, reason);
+            return new Prepared(command, ModelEvent.REFUSED, null, null, reason);
         }
     }
 

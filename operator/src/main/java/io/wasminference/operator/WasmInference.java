@@ -170,9 +170,8 @@ public final class WasmInference {
     public InferenceResult apply(DataStream<InferenceRequest> input) {
         InferenceConfig config = config();
         OutputTag<DeadLetter> tag = new OutputTag<>(uid + "-dead-letters", RecordTypeInfos.DEAD_LETTER);
-        WasmInferenceOperator operator = new WasmInferenceOperator(new WasmInferenceFunction(config), tag);
         SingleOutputStreamOperator<Prediction> predictions = input
-                .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION, operator)
+                .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION, new WasmInferenceOperator.Factory(config, tag))
                 .uid(uid);
         return new InferenceResult(predictions, predictions.getSideOutput(tag), null);
     }
@@ -189,11 +188,10 @@ public final class WasmInference {
         InferenceConfig config = config();
         OutputTag<DeadLetter> tag = new OutputTag<>(uid + "-dead-letters", RecordTypeInfos.DEAD_LETTER);
         OutputTag<ModelEvent> eventTag = new OutputTag<>(uid + "-model-events", RecordTypeInfos.EVENT);
-        HotSwapInferenceOperator operator =
-                new HotSwapInferenceOperator(new WasmInferenceFunction(config), tag, eventTag);
         SingleOutputStreamOperator<Prediction> predictions = input
                 .connect(commands.broadcast())
-                .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION, operator)
+                .transform(OPERATOR_NAME, RecordTypeInfos.PREDICTION,
+                        new HotSwapInferenceOperator.Factory(config, tag, eventTag))
                 .uid(uid);
         return new InferenceResult(predictions, predictions.getSideOutput(tag), predictions.getSideOutput(eventTag));
     }

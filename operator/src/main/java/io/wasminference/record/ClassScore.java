@@ -1,5 +1,7 @@
 package io.wasminference.record;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 
 /**
@@ -9,4 +11,5 @@ import java.io.Serializable;
  * @param label the label the model's metadata gives it (or the index as text)
  * @param probability softmax of the scores
  */
+@PublicEvolving
 public record ClassScore(int index, String label, float probability) implements Serializable {}

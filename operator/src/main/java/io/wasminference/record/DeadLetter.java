@@ -1,5 +1,6 @@
 package io.wasminference.record;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Objects;
  * @param origin where the record came from (e.g. {@code topic/partition/offset}), or null
  * @param payload the original encoded record, or null
  */
+@PublicEvolving
 @TypeInfo(RecordTypeInfos.DeadLetterFactory.class)
 public record DeadLetter(String id, byte[] key, List<Header> headers, String errorKind, String reason,
         String modelName, String modelVersion, String origin, byte[] payload) {

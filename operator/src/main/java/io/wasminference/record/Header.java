@@ -1,11 +1,14 @@
 package io.wasminference.record;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
 
 /** A record header carried from input to prediction (a Kafka header, typically). */
+@PublicEvolving
 public final class Header implements Serializable {
     private static final long serialVersionUID = 1L;
 

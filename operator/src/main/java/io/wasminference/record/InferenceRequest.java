@@ -1,6 +1,7 @@
 package io.wasminference.record;
 
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Objects;
  * @param origin where the record came from (e.g. {@code topic/partition/offset}), or null
  * @param payload the original encoded record, or null
  */
+@PublicEvolving
 @TypeInfo(RecordTypeInfos.RequestFactory.class)
 public record InferenceRequest(String id, byte[] key, List<Header> headers, Map<String, Tensor> inputs,
         String origin, byte[] payload) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.wasminference.abi.MetadataParser;
 import io.wasminference.errors.InvalidInputException;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param name the model the command is for
  * @param version the version to deploy; empty for a rollback
  */
+@PublicEvolving
 @TypeInfo(RecordTypeInfos.CommandFactory.class)
 public record ModelCommand(Action action, String name, String version) implements java.io.Serializable {
     private static final ObjectMapper JSON = JsonMapper.builder()

@@ -1,5 +1,6 @@
 package io.wasminference.record;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 import java.util.Objects;
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param previousVersion the version served before it
  * @param reason why, for REFUSED and IGNORED; empty otherwise
  */
+@PublicEvolving
 @TypeInfo(RecordTypeInfos.EventFactory.class)
 public record ModelEvent(long timestampMillis, int subtask, String command, String status, String modelName,
         String servingVersion, String previousVersion, String reason) implements java.io.Serializable {

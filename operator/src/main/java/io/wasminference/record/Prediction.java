@@ -1,6 +1,7 @@
 package io.wasminference.record;
 
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Objects;
  * @param queueMicros time the record waited in the batch buffer
  * @param inferenceMicros duration of the wasm call that produced it (whole batch)
  */
+@PublicEvolving
 @TypeInfo(RecordTypeInfos.PredictionFactory.class)
 public record Prediction(String id, byte[] key, List<Header> headers, Map<String, Tensor> outputs,
         List<ClassScore> topK, String modelName, String modelVersion, int batchSize, long queueMicros,

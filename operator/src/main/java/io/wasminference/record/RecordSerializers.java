@@ -1,6 +1,7 @@
 package io.wasminference.record;
 
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The Flink serializers of {@link InferenceRequest}, {@link Prediction} and {@link DeadLetter}. */
+@Internal
 public final class RecordSerializers {
     private RecordSerializers() {}
 

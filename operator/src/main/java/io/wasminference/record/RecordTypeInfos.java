@@ -1,5 +1,6 @@
 package io.wasminference.record;
 
+import org.apache.flink.annotation.PublicEvolving;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -12,6 +13,7 @@ import java.util.Map;
  * Flink type information of the record types; found through their {@code @TypeInfo} annotations, so streams of
  * them never fall back to Kryo.
  */
+@PublicEvolving
 public final class RecordTypeInfos {
     private RecordTypeInfos() {}
 

@@ -2,6 +2,7 @@ package io.wasminference.runtime;
 
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.Internal;
 
 import java.time.Duration;
 import java.util.List;
@@ -13,8 +14,8 @@ import java.util.function.LongSupplier;
  * Runs samples through a {@link ModelInstance} in calls of at most {@code maxBatch} samples and isolates failures:
  * when a call fails, its samples are retried in halves (after a trap or timeout on the fresh instance the
  * {@code ModelInstance} creates) down to single samples, so only the samples that fail on their own are reported as
- * failed. One poison sample in a batch of n costs about 2 log2(n) calls. The streaming operator and the
- * {@code predict} command both isolate records this way.
+ * failed. One poison sample in a batch of n costs about 2 log2(n) calls. {@code io.wasminference.predict.Predictor}
+ * runs every batch through it, so the streaming operator and the {@code predict} command isolate records alike.
  *
  * <p>Retrying is bounded by a time budget per batch (per call of up to {@code maxBatch} samples): once it is spent, a
  * call of several samples that fails is not split again, its samples are reported {@link Listener#failedTogether
@@ -24,6 +25,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Outcomes are reported in sample order. Not thread-safe, like the instance it drives.
  */
+@Internal
 public final class IsolatingRunner {
 
     /** What happened to each call and each sample; positions index the list given to {@link #run}. */
@@ -54,7 +56,8 @@ public final class IsolatingRunner {
     private IsolatingRunner() {}
 
     /**
-     * @param samples each sample's inputs by name
+     * @param samples each sample's inputs by name, each already checked against the model's inputs (the
+     *     {@link SamplesWriter} copies them without looking)
      * @param maxBatch most samples per call, at most the model's {@code max_batch}
      * @param budget how long after its first call a batch of up to {@code maxBatch} samples may still be split to
      *     isolate failures; zero never splits a failed call

@@ -5,6 +5,7 @@ import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.PublicEvolving;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ import java.util.function.Supplier;
  * many instances of one {@link WasmModel} may run concurrently on different threads. The calling thread's stack
  * must be comfortably larger than {@link SandboxLimits#maxWasmStackBytes()} (JVM threads default to 1 MiB).
  */
+@PublicEvolving
 public final class ModelInstance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelInstance.class);
 

@@ -1,8 +1,8 @@
 package io.wasminference.runtime;
 
 import io.wasminference.abi.TensorSpec;
-import io.wasminference.errors.InvalidInputException;
 import io.wasminference.tensor.Tensor;
+import org.apache.flink.annotation.Internal;
 
 import java.util.List;
 import java.util.Map;
@@ -10,7 +10,13 @@ import java.util.Map;
 /**
  * A {@link BatchWriter} that stacks per-sample tensors (one map of input name to tensor per sample, no batch
  * dimension) straight into the model's input buffers: one bulk copy per sample and input, nothing in between.
+ *
+ * <p>It checks nothing: every sample must already hold each input with the spec's dtype and size
+ * ({@code io.wasminference.predict.Predictor} checks inputs once, before they reach a batch). A sample that does
+ * not fit still cannot write outside its input's buffer: {@link ModelInstance#run(int, BatchWriter)} bounds the
+ * writes and fails the call with {@code INVALID_INPUT} when the byte count is off.
  */
+@Internal
 public final class SamplesWriter implements BatchWriter {
     private final List<Map<String, Tensor>> samples;
 
@@ -20,16 +26,8 @@ public final class SamplesWriter implements BatchWriter {
 
     @Override
     public void write(int inputIndex, TensorSpec spec, TensorWriter target) {
-        for (int i = 0; i < samples.size(); i++) {
-            Tensor t = samples.get(i).get(spec.name());
-            if (t == null) {
-                throw new InvalidInputException("sample " + i + " of the batch has no input '" + spec.name() + "'");
-            }
-            if (t.dtype() != spec.dtype() || t.byteSize() != spec.sampleBytes()) {
-                throw new InvalidInputException("sample " + i + " of the batch: input '" + spec.name() + "' is "
-                        + t + ", the model expects " + spec);
-            }
-            target.put(t.buffer());
+        for (Map<String, Tensor> sample : samples) {
+            target.put(sample.get(spec.name()).buffer());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.wasminference.runtime;
 
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModuleLimits;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.Objects;
  *     and kills the JVM
  * @param moduleLimits what a module may declare besides its memory (tables, ...), checked before compiling
  */
+@PublicEvolving
 public record SandboxLimits(long memoryLimitBytes, Duration callTimeout, Duration startupTimeout,
         long maxWasmStackBytes, ModuleLimits moduleLimits) implements Serializable {
 

@@ -1,5 +1,7 @@
 package io.wasminference.runtime;
 
+import org.apache.flink.annotation.Internal;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -9,6 +11,7 @@ import java.nio.ByteOrder;
  * intermediate copy). Holding on to a writer after the call and using it fails with an exception instead of
  * touching memory that may since have been freed.
  */
+@Internal
 public final class TensorWriter {
     private ByteBuffer target;
 

@@ -6,6 +6,7 @@ import io.wasminference.abi.ModuleKind;
 import io.wasminference.abi.ModuleLimits;
 import io.wasminference.abi.ModuleValidator.ValidatedModule;
 import io.wasminference.tvm.TvmModule;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ import java.util.function.Supplier;
  * {@link ModelInstance} is confined to one thread. Instances keep the compiled module alive on their own, so
  * closing the model while instances are open is safe.
  */
+@PublicEvolving
 public final class WasmModel implements AutoCloseable {
     private final CompiledModule compiled;
     private final ModuleKind kind;

@@ -1,5 +1,7 @@
 package io.wasminference.signing;
 
+import org.apache.flink.annotation.PublicEvolving;
+
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -27,6 +29,7 @@ import java.util.regex.Pattern;
  * SubjectPublicKeyInfo). {@code openssl genpkey -algorithm ed25519 -out signing.key} and {@code openssl pkey -in
  * signing.key -pubout -out signing.pub} make files this class reads, and the files it writes are read by OpenSSL.
  */
+@PublicEvolving
 public final class Ed25519Keys {
     public static final String ALGORITHM = "Ed25519";
     private static final Pattern PEM = Pattern.compile(

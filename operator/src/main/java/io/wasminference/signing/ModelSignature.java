@@ -3,6 +3,7 @@ package io.wasminference.signing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.Objects;
  *     key)
  * @param signature the 64-byte Ed25519 signature
  */
+@PublicEvolving
 public record ModelSignature(String keyId, byte[] signature) {
     /** The line signed before the manifest bytes. */
     public static final String CONTEXT = "wasm-inference manifest signature v1\n";

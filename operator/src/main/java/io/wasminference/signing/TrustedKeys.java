@@ -1,6 +1,7 @@
 package io.wasminference.signing;
 
 import io.wasminference.errors.ModelRefusedException;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -15,6 +16,7 @@ import java.util.List;
  * The public keys a job accepts model signatures from ({@code --trusted-keys}). Serializable: the job's client
  * reads the file, and the keys travel in the job graph, so TaskManagers need no copy of it. Immutable.
  */
+@PublicEvolving
 public final class TrustedKeys implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,7 @@
 package io.wasminference.tensor;
 
 import io.wasminference.abi.DType;
+import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.util.Objects;
  * An immutable tensor: element type, full shape (outer-most first) and raw little-endian row-major bytes, the
  * layout of ABI v1. A batch is a tensor whose first dimension is the batch size.
  */
+@PublicEvolving
 public final class Tensor implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -1,8 +1,11 @@
 package io.wasminference.tensor;
 
+import org.apache.flink.annotation.Internal;
+
 import java.util.List;
 
 /** Top-k classes of a score vector, with softmax probabilities. */
+@Internal
 public final class TopK {
     private TopK() {}
 

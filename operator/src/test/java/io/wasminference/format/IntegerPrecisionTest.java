@@ -3,7 +3,8 @@ package io.wasminference.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wasminference.errors.ModelRefusedException;
-import io.wasminference.model.ModelValidation;
+import io.wasminference.predict.Predictor;
+import io.wasminference.predict.PredictorConfig;
 import io.wasminference.record.Prediction;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SamplesWriter;
@@ -53,15 +54,15 @@ class IntegerPrecisionTest {
 
     @Test
     void goldenVectorsCompareIntegerOutputsExactly() {
-        try (WasmModel model = WasmModel.load(Fixtures.wasm("multi_io"), SandboxLimits.defaults());
-                ModelInstance instance = model.newInstance()) {
+        try (Predictor predictor = Predictor.create(Fixtures.wasm("multi_io"), "multi_io",
+                PredictorConfig.of(SandboxLimits.defaults()), m -> { })) {
             String outputs = "\"outputs\": {\"sum\": {\"data\": [3]}, \"b2\": {\"data\": [-2, -14, 2147483646]}, "
                     + "\"c_inv\": {\"data\": [255, 254, 253, 252, 251]}, \"d_neg\": {\"data\": [-5]}, "
                     + "\"e_half\": {\"data\": [1.5]}, \"g_plus1\": {\"data\": [%s]}}}";
             String inputs = SAMPLE.substring(0, SAMPLE.length() - 1).replace("\"id\": \"big\", ", "") + ", ";
-            ModelValidation.checkGolden(instance, List.of(inputs + outputs.formatted("9007199254740994")));
+            predictor.checkGolden(List.of(inputs + outputs.formatted("9007199254740994")));
             // off by one in the 16th digit: a relative tolerance of 1e-5 would pass it
-            assertThatThrownBy(() -> ModelValidation.checkGolden(instance,
+            assertThatThrownBy(() -> predictor.checkGolden(
                     List.of(inputs + outputs.formatted("9007199254740995"))))
                     .isInstanceOf(ModelRefusedException.class)
                     .hasMessageContaining("output 'g_plus1'[0] is 9007199254740994, expected 9007199254740995");

@@ -127,33 +127,4 @@ class ModelRepositoryTest {
         repo.publish(Fixtures.wasm("identity_v2"), List.of(), SandboxLimits.defaults(), key.getPrivate());
         assertThat(repo.findTrusted("identity", "2", trusted)).isPresent();
     }
-
-    @Test
-    void servingStatesRoundTripAndReadTheFirstFormat() {
-        ModelVersion v1 = new ModelVersion("m", "1", "a".repeat(64), "/r/m/1/model.wasm");
-        ModelVersion v2 = new ModelVersion("m", "2", "b".repeat(64), "/r/m/2/model.wasm");
-        ServingState s = new ServingState(3, List.of(v1, v2));
-        assertThat(ServingState.fromBytes(s.toBytes())).isEqualTo(s);
-        assertThat(s.current()).isEqualTo(v2);
-        assertThat(ServingState.fromBytes(v1.toBytes()).history()).containsExactly(v1);
-    }
-
-    @Test
-    void servingStatesOfFormatTwoAndCorruptCountsAreReadOrRefusedClearly() throws Exception {
-        ModelVersion v1 = new ModelVersion("m", "1", "a".repeat(64), "/r/m/1/model.wasm");
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            out.writeInt(2); // format 2: subtask and history, no pending commands
-            out.writeInt(5);
-            out.writeInt(1);
-            out.writeInt(v1.toBytes().length);
-            out.write(v1.toBytes());
-        }
-        assertThat(ServingState.fromBytes(bytes.toByteArray())).isEqualTo(new ServingState(5, List.of(v1)));
-
-        byte[] corrupt = new ServingState(1, List.of(v1)).toBytes();
-        java.nio.ByteBuffer.wrap(corrupt).putInt(8, Integer.MAX_VALUE); // the history count
-        assertThatThrownBy(() -> ServingState.fromBytes(corrupt))
-                .hasMessageContaining("corrupt checkpointed serving state: 2147483647 served versions");
-    }
 }

@@ -13,6 +13,7 @@ import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.testutils.FailOnce;
 import io.wasminference.testutils.Fixtures;
+import io.wasminference.testutils.TestEnvironments;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -124,7 +125,7 @@ class HotSwapITCase {
     @Test
     void aVersionDeployedMidStreamTakesOverWithoutLosingOrDuplicatingRecords() throws Exception {
         int n = 1200;
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         List<String> out = WasmInferenceITCase.collect(pipeline(env, n, 400, List.of(
                 ModelCommand.deploy("other-model", "1"),  // not ours: ignored
                 ModelCommand.deploy("identity", "2")), null)); // at about 1 s, a third of the way in
@@ -161,7 +162,7 @@ class HotSwapITCase {
                 List.of("x f32 4"), List.of("y f32 4"), List.of()).toJson());
         Files.write(dir.resolve("repo/identity/2/model.wasm"), Fixtures.wasm("identity"));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         List<String> out = WasmInferenceITCase.collect(pipeline(env, 2400, 400, List.of(
                 ModelCommand.deploy("identity", "3"),    // incompatible input shape
                 ModelCommand.deploy("identity", "4"),    // start function never returns
@@ -203,7 +204,7 @@ class HotSwapITCase {
     @Test
     void aFailureAfterASwapRestoresTheSwappedVersionAndARollbackGoesBack() throws Exception {
         FailAfterSwap.FAILED.set(false);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
+        StreamExecutionEnvironment env = TestEnvironments.env(FailOnce.restartingJob());
         env.enableCheckpointing(200);
         int n = 2400;
         List<String> out = WasmInferenceITCase.collect(pipeline(env, n, 400, new ArrayList<>(List.of(

@@ -16,8 +16,8 @@ import io.wasminference.signing.TrustedKeys;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.testutils.Fixtures;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,33 +56,31 @@ class HotSwapOperatorTest {
         v1 = repo.ref(repo.publish(Fixtures.wasm("identity"), List.of(), SandboxLimits.defaults())).location();
     }
 
-    private TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> harness(
+    private TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> harness(
             WasmInference builder) throws Exception {
-        HotSwapInferenceOperator op = new HotSwapInferenceOperator(
-                new WasmInferenceFunction(builder.repository(repo).batchSize(1).config()), DEAD, EVENTS);
-        TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> h =
-                new TwoInputStreamOperatorTestHarness<>(op);
+        TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h = new TwoInputFactoryHarness<>(
+                new HotSwapInferenceOperator.Factory(builder.repository(repo).batchSize(1).config(), DEAD, EVENTS));
         h.setup(RecordTypeInfos.PREDICTION.createSerializer(new SerializerConfigImpl()));
         h.open();
         return h;
     }
 
     /**
-     * Sends a command, waits until it is prepared, and lets one record through so the swap is applied. A quick
-     * refusal may be ready, and applied, within processElement2 already: then its event is out.
+     * Sends a command and waits until its preparation puts a mail into the task's mailbox; running that mail
+     * applies it. A quick refusal may be ready, and applied, within processElement2 already: then its event is out.
      */
-    private static List<String> deploy(TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> h,
+    private static List<String> deploy(TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h,
             String version) throws Exception {
         h.processElement2(ModelCommand.deploy("identity", version), 0);
-        WasmInferenceFunction f = ((HotSwapInferenceOperator) h.getOperator()).getUserFunction();
-        while (!f.swapReady() && (h.getSideOutput(EVENTS) == null || h.getSideOutput(EVENTS).isEmpty())) {
+        while (!h.hasMail() && (h.getSideOutput(EVENTS) == null || h.getSideOutput(EVENTS).isEmpty())) {
             Thread.sleep(5);
         }
+        h.runMails();
         h.processElement1(InferenceRequest.of("r", Map.of("x", Tensor.ofFloats(new int[] {4}, 1, 2, 3, 4))), 0);
         return events(h);
     }
 
-    private static List<String> events(TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> h) {
+    private static List<String> events(TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h) {
         List<String> out = new ArrayList<>();
         if (h.getSideOutput(EVENTS) != null) {
             for (StreamRecord<ModelEvent> e : h.getSideOutput(EVENTS)) {
@@ -91,6 +89,95 @@ class HotSwapOperatorTest {
             h.getSideOutput(EVENTS).clear();
         }
         return out;
+    }
+
+    @Test
+    void aPreparedSwapComesBackAsAMailAndIsAppliedBetweenBatches() throws Exception {
+        repo.publish(Fixtures.wasm("identity_v2"), List.of(), SandboxLimits.defaults());
+        TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h = new TwoInputFactoryHarness<>(
+                new HotSwapInferenceOperator.Factory(WasmInference.model(ModelRef.of(v1)).repository(repo)
+                        .batchSize(2).config(), DEAD, EVENTS));
+        try (h) {
+            h.setup(RecordTypeInfos.PREDICTION.createSerializer(new SerializerConfigImpl()));
+            h.open();
+            h.processElement1(request("a", 1), 0); // buffered: the batch holds 2
+            int timers = h.getProcessingTimeService().getNumActiveTimers();
+            h.processElement2(ModelCommand.deploy("identity", "2"), 0);
+            // prepared on the swap thread, announced in the task's mailbox (not by a timer)
+            while (!h.hasMail() && h.getProcessingTimeService().getNumActiveTimers() == timers) {
+                Thread.sleep(5);
+            }
+            assertThat(h.getProcessingTimeService().getNumActiveTimers()).as("no timer for the swap")
+                    .isEqualTo(timers);
+            assertThat(h.hasMail()).isTrue();
+            assertThat(events(h)).isEmpty();
+            h.runMails();
+            // the buffered record left with the version it arrived under, then the switch
+            assertThat(outputs(h)).containsExactly("a 1 1.0");
+            assertThat(events(h)).containsExactly("SERVING 2 ");
+            h.processElement1(request("b", 1), 0);
+            h.processElement1(request("c", 3), 0);
+            assertThat(outputs(h)).containsExactly("a 1 1.0", "b 2 2.0", "c 2 6.0");
+        }
+    }
+
+    private static InferenceRequest request(String id, float first) {
+        return InferenceRequest.of(id, Map.of("x", Tensor.ofFloats(new int[] {4}, first, 2, 3, 4)));
+    }
+
+    /** "id version y[0]" of every prediction so far. */
+    @SuppressWarnings("unchecked")
+    private static List<String> outputs(TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h) {
+        return h.getOutput().stream().filter(o -> o instanceof StreamRecord).map(o -> {
+            Prediction p = ((StreamRecord<Prediction>) o).getValue();
+            return p.id() + " " + p.modelVersion() + " " + p.outputs().get("y").toFloats()[0];
+        }).toList();
+    }
+
+    /**
+     * A deploy in flight and a rollback queued behind it are in the checkpoint, and a restored operator applies both:
+     * version 2's file is a named pipe while the snapshot is taken, so the swap thread blocks reading it.
+     */
+    @Test
+    void pendingCommandsRoundTripThroughACheckpoint() throws Exception {
+        repo.publish(Fixtures.wasm("identity_v2"), List.of(), SandboxLimits.defaults());
+        Path v2 = dir.resolve("repo/identity/2/model.wasm");
+        byte[] v2Bytes = Files.readAllBytes(v2);
+        Files.delete(v2);
+        assertThat(new ProcessBuilder("mkfifo", v2.toString()).start().waitFor()).isZero();
+        OperatorSubtaskState snapshot;
+        try (var h = harness(WasmInference.model(ModelRef.of(v1)))) {
+            h.processElement2(ModelCommand.deploy("identity", "2"), 0);
+            h.processElement2(ModelCommand.rollback("identity"), 0);
+            h.processElement1(request("a", 1), 0);
+            snapshot = h.snapshot(1, 1);
+            assertThat(events(h)).isEmpty();
+            try (var release = Files.newOutputStream(v2)) { // lets the blocked read end (an empty file: refused)
+                release.flush();
+            }
+        }
+        Files.delete(v2);
+        Files.write(v2, v2Bytes);
+
+        var restored = new TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction>(
+                new HotSwapInferenceOperator.Factory(WasmInference.model(ModelRef.of(v1)).repository(repo)
+                        .batchSize(1).config(), DEAD, EVENTS));
+        try (restored) {
+            restored.setup(RecordTypeInfos.PREDICTION.createSerializer(new SerializerConfigImpl()));
+            restored.initializeState(snapshot);
+            restored.open();
+            List<String> applied = new ArrayList<>();
+            while (applied.size() < 2) { // both prepared and applied, in order, from the restored state
+                while (!restored.hasMail()) {
+                    Thread.sleep(5);
+                }
+                restored.runMails();
+                applied.addAll(events(restored));
+            }
+            assertThat(applied).containsExactly("SERVING 2 ", "SERVING 1 ");
+            restored.processElement1(request("b", 3), 0);
+            assertThat(outputs(restored)).containsExactly("b 1 3.0");
+        }
     }
 
     @Test

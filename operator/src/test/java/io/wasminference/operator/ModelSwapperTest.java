@@ -51,7 +51,7 @@ class ModelSwapperTest {
                 .repository(repo)
                 .limits(SandboxLimits.defaults().withStartupTimeout(startupTimeout))
                 .config();
-        return new ModelSwapper(config, 7);
+        return new ModelSwapper(config, 7, () -> { });
     }
 
     /** Until the swap thread is inside the sandbox's instantiation, where only the start-up deadline stops it. */

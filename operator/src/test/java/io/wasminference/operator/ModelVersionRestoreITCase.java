@@ -5,6 +5,7 @@ import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.Prediction;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.testutils.Fixtures;
+import io.wasminference.testutils.TestEnvironments;
 import io.wasminference.testutils.TestSetGenerator;
 import io.wasminference.testutils.WasmRewriter;
 import org.apache.flink.api.common.JobStatus;
@@ -62,25 +63,25 @@ class ModelVersionRestoreITCase {
         Path v2File = Files.write(dir.resolve("digits-v2.wasm"), v2);
 
         // Job 1 serves v1 and is stopped with a savepoint mid-stream.
-        StreamExecutionEnvironment env1 = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env1 = TestEnvironments.env();
         pipeline(env1, ModelRef.of(v1File.toString())).sinkTo(new DiscardingSink<>());
         JobClient job1 = env1.executeAsync("serve v1");
         String savepoint = stopWithSavepoint(job1);
 
         // Job 2: restored with v2 configured as the default: still v1 everywhere.
-        StreamExecutionEnvironment env2 = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(savepoint));
+        StreamExecutionEnvironment env2 = TestEnvironments.env(restoreFrom(savepoint));
         List<Prediction> restored = WasmInferenceITCase.collect(pipeline(env2, ModelRef.of(v2File.toString())));
         assertThat(restored).isNotEmpty().hasSizeLessThan(RECORDS);
         assertThat(restored).allSatisfy(p -> assertThat(p.modelVersion()).isEqualTo("1.0.0"));
 
         // Without the savepoint the configured default is served: the check above is not vacuous.
-        StreamExecutionEnvironment fresh = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment fresh = TestEnvironments.env();
         List<Prediction> unrestored = WasmInferenceITCase.collect(pipeline(fresh, ModelRef.of(v2File.toString())));
         assertThat(unrestored).hasSize(RECORDS).allSatisfy(p -> assertThat(p.modelVersion()).isEqualTo("2.0.0"));
 
         // Job 3: the checkpointed version is gone: the task fails, naming the version and where it looked.
         Files.delete(v1File);
-        StreamExecutionEnvironment env3 = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(savepoint));
+        StreamExecutionEnvironment env3 = TestEnvironments.env(restoreFrom(savepoint));
         DataStream<Prediction> doomed = pipeline(env3, ModelRef.of(v2File.toString()));
         assertThatThrownBy(() -> WasmInferenceITCase.collect(doomed))
                 .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e))
@@ -90,7 +91,7 @@ class ModelVersionRestoreITCase {
 
         // A file with the same name but other content is refused too (sha256 pinned in the checkpoint).
         Files.write(v1File, v2);
-        StreamExecutionEnvironment env4 = StreamExecutionEnvironment.getExecutionEnvironment(restoreFrom(savepoint));
+        StreamExecutionEnvironment env4 = TestEnvironments.env(restoreFrom(savepoint));
         DataStream<Prediction> swapped = pipeline(env4, ModelRef.of(v2File.toString()));
         assertThatThrownBy(() -> WasmInferenceITCase.collect(swapped))
                 .satisfies(e -> assertThat(ExceptionUtils.stringifyException(e))

@@ -17,7 +17,6 @@ import io.wasminference.tvm.TvmModule;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,17 +45,16 @@ class TvmHotSwapTest {
     @TempDir
     Path dir;
 
-    private TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> harness(
+    private TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> harness(
             ModelRepository repo, String model) throws Exception {
-        HotSwapInferenceOperator op = new HotSwapInferenceOperator(new WasmInferenceFunction(
-                WasmInference.model(ModelRef.of(model)).repository(repo).batchSize(1).config()), DEAD, EVENTS);
-        TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> h =
-                new TwoInputStreamOperatorTestHarness<>(op);
+        TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h = new TwoInputFactoryHarness<>(
+                new HotSwapInferenceOperator.Factory(WasmInference.model(ModelRef.of(model)).repository(repo)
+                        .batchSize(1).config(), DEAD, EVENTS));
         h.setup(RecordTypeInfos.PREDICTION.createSerializer(new SerializerConfigImpl()));
         return h;
     }
 
-    private static Prediction predict(TwoInputStreamOperatorTestHarness<InferenceRequest, ModelCommand, Prediction> h,
+    private static Prediction predict(TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h,
             String id) throws Exception {
         h.processElement1(InferenceRequest.of(id, Map.of("x", Tensor.ofFloats(new int[] {4}, 1, 2, 3, 4))), 0);
         List<Prediction> out = h.extractOutputValues();
@@ -75,10 +73,10 @@ class TvmHotSwapTest {
             h.open();
             assertThat(predict(h, "a").modelVersion()).isEqualTo("1");
             h.processElement2(ModelCommand.deploy("identity", "2"), 0);
-            WasmInferenceFunction f = ((HotSwapInferenceOperator) h.getOperator()).getUserFunction();
-            while (!f.swapReady()) {
+            while (!h.hasMail()) {
                 Thread.sleep(5);
             }
+            h.runMails();
             Prediction p = predict(h, "b");
             assertThat(p.modelVersion()).isEqualTo("2");
             assertThat(p.outputs().get("y").toFloats()).containsExactly(1, 2, 3, 4);

@@ -10,6 +10,7 @@ import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.testutils.FailOnce;
 import io.wasminference.testutils.Fixtures;
+import io.wasminference.testutils.TestEnvironments;
 import io.wasminference.testutils.TestSetGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -60,7 +61,7 @@ class WasmInferenceITCase {
             requests.add(InferenceRequest.of("r-" + i, test.get(i).inputs()));
             labels.put("r-" + i, test.get(i).label().getAsInt());
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         env.setParallelism(PARALLELISM);
         InferenceResult result = WasmInference.model(ModelRef.of("classpath:samples/" + model + "/model.wasm"))
                 .batchSize(32)
@@ -87,7 +88,7 @@ class WasmInferenceITCase {
         // With object reuse, a chained upstream operator hands over the same StreamRecord every time; the operator
         // buffers records across calls, so it must not keep that object.
         List<Sample> test = Fixtures.testSet("digits-mlp", TestSetGenerator.metadata("digits-mlp"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         env.setParallelism(1);
         env.getConfig().enableObjectReuse();
         DataStream<InferenceRequest> requests = env.fromSource(new DataGeneratorSource<>(
@@ -118,7 +119,7 @@ class WasmInferenceITCase {
                 poison.add("r-" + i);
             }
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         env.setParallelism(PARALLELISM);
         InferenceResult result = WasmInference.model(ModelRef.of("classpath:wasm/poison.wasm"))
                 .batchSize(16)
@@ -148,7 +149,7 @@ class WasmInferenceITCase {
                 InferenceRequest.of("good", Map.of("x", Tensor.ofFloats(new int[] {4}, 1, 2, 3, 4))),
                 InferenceRequest.of("short", Map.of("x", Tensor.ofFloats(new int[] {3}, 1, 2, 3))),
                 InferenceRequest.of("wrong-name", Map.of("z", Tensor.ofFloats(new int[] {4}, 1, 2, 3, 4))));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         env.setParallelism(1);
         InferenceResult result = WasmInference.model(ModelRef.of("classpath:wasm/identity.wasm"))
                 .apply(env.fromData(requests));
@@ -164,7 +165,7 @@ class WasmInferenceITCase {
     @Test
     void aSlowTrickleIsAnsweredWithinTheMaximumDelay() throws Exception {
         long maxDelayMillis = 100;
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         env.setParallelism(1);
         DataStream<InferenceRequest> trickle = env.fromSource(
                 new DataGeneratorSource<>(new TestSetGenerator("digits-mlp"), 30, RateLimiterStrategy.perSecond(20),
@@ -191,7 +192,7 @@ class WasmInferenceITCase {
     void everyInputYieldsExactlyOnePredictionAcrossAFailure() throws Exception {
         int n = 3000;
         FailOnce.reset();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
+        StreamExecutionEnvironment env = TestEnvironments.env(FailOnce.restartingJob());
         env.setParallelism(PARALLELISM);
         env.enableCheckpointing(200);
         DataStream<InferenceRequest> source = env.fromSource(

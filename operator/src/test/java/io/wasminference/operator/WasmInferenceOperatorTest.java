@@ -279,7 +279,7 @@ class WasmInferenceOperatorTest {
     private OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> harness(InferenceConfig config)
             throws Exception {
         OneInputStreamOperatorTestHarness<InferenceRequest, Prediction> h = new OneInputStreamOperatorTestHarness<>(
-                new WasmInferenceOperator(new WasmInferenceFunction(config), DEAD), RecordTypeInfos.REQUEST
+                new WasmInferenceOperator.Factory(config, DEAD), RecordTypeInfos.REQUEST
                         .createSerializer(new org.apache.flink.api.common.serialization.SerializerConfigImpl()));
         h.setup(RecordTypeInfos.PREDICTION.createSerializer(
                 new org.apache.flink.api.common.serialization.SerializerConfigImpl()));

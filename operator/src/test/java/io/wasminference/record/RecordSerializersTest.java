@@ -1,7 +1,6 @@
 package io.wasminference.record;
 
 import io.wasminference.abi.DType;
-import io.wasminference.model.ModelVersion;
 import io.wasminference.tensor.Tensor;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -91,15 +90,6 @@ class RecordSerializersTest {
         assertThat(TypeInformation.of(InferenceRequest.class)).isEqualTo(RecordTypeInfos.REQUEST);
         assertThat(TypeInformation.of(Prediction.class)).isEqualTo(RecordTypeInfos.PREDICTION);
         assertThat(TypeInformation.of(DeadLetter.class)).isEqualTo(RecordTypeInfos.DEAD_LETTER);
-    }
-
-    @Test
-    void checkpointedModelVersionsRoundTripAndRefuseUnknownFormats() {
-        ModelVersion v = new ModelVersion("fashion-lenet5", "1.0.0", "ab".repeat(32), "s3://models/m.wasm");
-        assertThat(ModelVersion.fromBytes(v.toBytes())).isEqualTo(v);
-        byte[] future = v.toBytes();
-        future[3] = 9;
-        assertThatThrownBy(() -> ModelVersion.fromBytes(future)).hasMessageContaining("format 9");
     }
 
     private static <T> T roundTrip(TypeInformation<T> info, T value) throws Exception {

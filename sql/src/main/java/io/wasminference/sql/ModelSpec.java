@@ -18,7 +18,7 @@ record ModelSpec(ModelRef ref, SandboxLimits limits, PredictSchema schema, int b
     }
 
     PredictEngine open(org.apache.flink.metrics.MetricGroup group) {
-        return new PredictEngine(ref, limits, schema, batchSize, e -> new io.wasminference.metrics.InferenceMetrics(
+        return new PredictEngine(ref, limits, schema, batchSize, failOnError(), e -> new io.wasminference.metrics.InferenceMetrics(
                 group, e::modelId, e::sha256, e::memoryBytes, e::restarts, e.loadMillis()));
     }
 }

@@ -4,54 +4,70 @@ import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.metrics.InferenceMetrics;
 import io.wasminference.model.ModelRef;
-import io.wasminference.runtime.IsolatingRunner;
-import io.wasminference.runtime.ModelInstance;
+import io.wasminference.predict.InferenceObserver;
+import io.wasminference.predict.Outcome;
+import io.wasminference.predict.Predictor;
+import io.wasminference.predict.PredictorConfig;
 import io.wasminference.runtime.SandboxLimits;
-import io.wasminference.runtime.WasmModel;
 import io.wasminference.tensor.Tensor;
 
 import org.apache.flink.table.data.RowData;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One sandboxed instance of the model for one subtask of ML_PREDICT, and the per-row verdicts of a batch: the rows
- * the model answers become output rows, the others failed rows (or a failed query with {@code on-error = FAIL}).
- * Failures are isolated as the DataStream operator isolates them ({@link IsolatingRunner}). Used by one thread at a
- * time; owns the native instance.
+ * The model of one subtask of ML_PREDICT, in a {@link Predictor} (the one the DataStream operator and the CLI use:
+ * inputs checked once, failures isolated in halves within the batch's time budget, the best class and its label),
+ * and the per-row verdicts of a batch: the rows the model answers become output rows, the others failed rows (or a
+ * failed query with {@code on-error = FAIL}). Used by one thread at a time; owns the predictor.
  */
 final class PredictEngine implements AutoCloseable {
-    private final WasmModel model;
-    private final ModelInstance instance;
+    private final Predictor predictor;
     private final RowCodec codec;
     private final InferenceMetrics metrics;
     private final int maxBatch;
-    private final Duration budget;
     private final long loadMillis;
+
+    /** Feeds the metrics from the predictor's calls. */
+    private final InferenceObserver observer = new InferenceObserver() {
+        @Override
+        public void inputRejected(String problem) {
+            metrics.recordFailure(ErrorKind.INVALID_INPUT);
+        }
+
+        @Override
+        public void callSucceeded(int size, long micros) {
+            metrics.recordBatch(size, micros);
+        }
+
+        @Override
+        public void callFailed(ErrorKind kind, int size) {
+            metrics.recordFailure(kind);
+        }
+
+        @Override
+        public void budgetExhausted(int rows, WasmInferenceException cause) {
+            metrics.recordBudgetExhausted();
+        }
+    };
 
     /** A sample handed to the engine: its decoded inputs, or why the row could not be decoded. */
     record Sample(Map<String, Tensor> inputs, String error, long arrivalNanos) {}
 
-    PredictEngine(ModelRef ref, SandboxLimits limits, PredictSchema schema, int batchSize,
+    /**
+     * @param failOnError {@code on-error = FAIL}: the first model fault fails the query, nothing is retried
+     */
+    PredictEngine(ModelRef ref, SandboxLimits limits, PredictSchema schema, int batchSize, boolean failOnError,
                   java.util.function.Function<PredictEngine, InferenceMetrics> metricsFactory) {
         long start = System.nanoTime();
-        WasmModel m = WasmModel.load(ref.load(), limits);
-        ModelInstance inst;
-        try {
-            inst = m.newInstance();
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
-        this.model = m;
-        this.instance = inst;
+        // Top 1 for label, label_name and score; outputs are columns here, so no per-prediction output limit.
+        this.predictor = Predictor.load(ref, PredictorConfig.of(limits).withTopK(1)
+                .withMaxOutputBytes(Long.MAX_VALUE).withIsolateFailures(!failOnError));
         this.loadMillis = (System.nanoTime() - start) / 1_000_000;
-        this.codec = new RowCodec(schema, m.metadata(), m.sha256());
-        this.maxBatch = Math.max(1, Math.min(batchSize, m.metadata().maxBatch()));
-        this.budget = limits.callTimeout().multipliedBy(3);
+        this.codec = new RowCodec(schema, predictor.metadata(), predictor.sha256());
+        this.maxBatch = Math.max(1, Math.min(batchSize, predictor.metadata().maxBatch()));
         this.metrics = metricsFactory.apply(this);
     }
 
@@ -60,21 +76,22 @@ final class PredictEngine implements AutoCloseable {
     }
 
     String modelId() {
-        return model.metadata().id();
+        return predictor.metadata().id();
     }
 
     String sha256() {
-        return model.sha256();
+        return predictor.sha256();
     }
 
     long memoryBytes() {
-        return instance.isClosed() ? 0 : instance.memoryBytes();
+        return predictor.memoryBytes();
     }
 
     long restarts() {
-        return instance.restarts();
+        return predictor.restarts();
     }
 
+    /** The most rows {@link #run} gets at once: the configured batch size within the model's {@code max_batch}. */
     int maxBatch() {
         return maxBatch;
     }
@@ -105,7 +122,7 @@ final class PredictEngine implements AutoCloseable {
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             if (s.error() != null) {
-                out[i] = failedRow(ErrorKind.INVALID_INPUT, s.error(), fail);
+                out[i] = failedRow(ErrorKind.INVALID_INPUT.name(), s.error(), fail);
             } else {
                 positions.add(i);
                 inputs.add(s.inputs());
@@ -115,49 +132,25 @@ final class PredictEngine implements AutoCloseable {
             return out;
         }
         long now = System.nanoTime();
-        IsolatingRunner.run(instance, maxBatch, inputs, budget, new IsolatingRunner.Listener() {
-            @Override
-            public void callFailed(WasmInferenceException e, int size) {
-                metrics.recordFailure(e.kind());
-                if (fail) {
-                    throw e;
-                }
+        List<Outcome> outcomes = predictor.infer(inputs, observer); // throws the model's error with fail
+        for (int p = 0; p < outcomes.size(); p++) {
+            int i = positions.get(p);
+            if (outcomes.get(p) instanceof Outcome.Predicted hit) {
+                out[i] = codec.encode(hit.outputs(), hit.topK());
+                metrics.recordPrediction((now - samples.get(i).arrivalNanos()) / 1000, hit.inferenceMicros());
+            } else {
+                Outcome.Failed f = (Outcome.Failed) outcomes.get(p);
+                out[i] = failedRow(f.errorKind(), f.errorKind() + ": " + f.reason(), fail);
             }
-
-            @Override
-            public void callSucceeded(int size, long micros) {
-                metrics.recordBatch(size, micros);
-            }
-
-            @Override
-            public void predicted(int position, List<Tensor> outputs, int row, int size, long micros) {
-                int i = positions.get(position);
-                out[i] = codec.encode(outputs, row);
-                metrics.recordPrediction((now - samples.get(i).arrivalNanos()) / 1000, micros);
-            }
-
-            @Override
-            public void failed(int position, WasmInferenceException e) {
-                out[positions.get(position)] = failedRow(e.kind(), e.kind() + ": " + e.getMessage(), fail);
-            }
-
-            @Override
-            public void failedTogether(int from, int to, WasmInferenceException e) {
-                metrics.recordBudgetExhausted();
-                for (int p = from; p < to; p++) {
-                    out[positions.get(p)] = failedRow(e.kind(), e.kind() + " (in a group of " + (to - from) + " rows not retried: "
-                            + "the batch's time budget was spent): " + e.getMessage(), fail);
-                }
-            }
-        });
+        }
         return out;
     }
 
-    private RowData failedRow(ErrorKind kind, String reason, boolean fail) {
+    private RowData failedRow(String kind, String reason, boolean fail) {
         if (fail) {
             throw new ModelRowException(reason);
         }
-        metrics.recordDeadLetter(kind.name());
+        metrics.recordDeadLetter(kind);
         return codec.failed(reason);
     }
 
@@ -172,10 +165,6 @@ final class PredictEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            instance.close();
-        } finally {
-            model.close();
-        }
+        predictor.close();
     }
 }

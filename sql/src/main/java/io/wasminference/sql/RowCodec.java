@@ -3,8 +3,8 @@ package io.wasminference.sql;
 import io.wasminference.abi.DType;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.TensorSpec;
+import io.wasminference.record.ClassScore;
 import io.wasminference.tensor.Tensor;
-import io.wasminference.tensor.TopK;
 
 import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.GenericArrayData;
@@ -134,25 +134,23 @@ final class RowCodec {
         }
     }
 
-    /** The output row of a predicted sample: row {@code row} of each output tensor. */
-    RowData encode(List<Tensor> outputs, int row) {
+    /**
+     * The output row of one sample the model answered: its outputs by name (one sample, no batch dimension) and,
+     * for a classifier, its best class first (from the {@link io.wasminference.predict.Predictor}).
+     */
+    RowData encode(Map<String, Tensor> outputs, List<ClassScore> top) {
         GenericRowData r = new GenericRowData(schema.outputs().size());
-        TopK.Entry top = null;
         for (PredictSchema.OutputBinding b : schema.outputs()) {
             if (b.derived() == null) {
-                r.setField(b.column(), array(outputs.get(b.moduleOutput()).sample(row), b));
+                r.setField(b.column(), array(outputs.get(meta.outputs().get(b.moduleOutput()).name()), b));
                 continue;
-            }
-            if (top == null && b.derived() != PredictSchema.Derived.MODEL_VERSION
-                    && b.derived() != PredictSchema.Derived.ERROR) {
-                top = TopK.of(outputs.get(0).sample(row), 1).get(0);
             }
             r.setField(b.column(), switch (b.derived()) {
                 case LABEL -> b.scalar() == org.apache.flink.table.types.logical.LogicalTypeRoot.BIGINT
-                        ? (Object) (long) top.index() : (Object) top.index();
-                case LABEL_NAME -> StringData.fromString(meta.label(top.index()));
+                        ? (Object) (long) top.get(0).index() : (Object) top.get(0).index();
+                case LABEL_NAME -> StringData.fromString(top.get(0).label());
                 case SCORE -> b.scalar() == org.apache.flink.table.types.logical.LogicalTypeRoot.DOUBLE
-                        ? (Object) top.probability() : (Object) (float) top.probability();
+                        ? (Object) (double) top.get(0).probability() : (Object) top.get(0).probability();
                 case MODEL_VERSION -> StringData.fromString(version);
                 case ERROR -> null;
             });

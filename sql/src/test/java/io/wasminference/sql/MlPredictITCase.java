@@ -131,6 +131,21 @@ class MlPredictITCase {
     }
 
     @Test
+    void labelAsBigintAndScoreAsDoubleCarryThoseTypes() throws Exception {
+        StreamTableEnvironment t = tableEnv();
+        Map<String, Integer> labels = new HashMap<>();
+        t.createTemporaryView("requests", digits(t, labels, List.of()));
+        t.executeSql("CREATE TEMPORARY MODEL wide INPUT (pixels ARRAY<FLOAT>) OUTPUT (label BIGINT, score DOUBLE) "
+                + "WITH ('provider' = 'wasm', 'uri' = 'classpath:samples/digits-mlp/model.wasm')");
+        List<Row> rows = collect(t, "SELECT id, label, score FROM ML_PREDICT(TABLE requests, MODEL wide, "
+                + "DESCRIPTOR(pixels), MAP['async', 'false'])");
+        long correct = rows.stream().filter(r -> r.getField(1).equals((long) labels.get((String) r.getField(0))))
+                .count();
+        assertThat(correct).isEqualTo(354);
+        assertThat(rows).allSatisfy(r -> assertThat((Double) r.getField(2)).isBetween(0.0, 1.0));
+    }
+
+    @Test
     void onErrorFailFailsTheQueryNamingTheRow() throws Exception {
         StreamTableEnvironment t = tableEnv();
         // VALUES (one task, no source coordinator whose events could be reported as the failure instead)

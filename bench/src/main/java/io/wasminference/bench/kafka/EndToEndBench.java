@@ -3,12 +3,15 @@ package io.wasminference.bench.kafka;
 import io.wasminference.bench.BenchModel;
 import io.wasminference.bench.Results;
 import io.wasminference.format.BinaryTensorCodec;
+import io.wasminference.format.RecordDecoder;
 import io.wasminference.jobs.kafka.EmbeddedKafka;
 import io.wasminference.jobs.kafka.InferenceJob;
+import io.wasminference.jobs.kafka.InferenceJobOptions;
 import io.wasminference.jobs.kafka.JobOptions;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -90,13 +93,20 @@ public final class EndToEndBench {
 
         void go() throws Exception {
             KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(in, 2, outTopic, 2, outTopic + "-dlq", 1));
-            JobOptions o = JobOptions.parse(new String[] {
-                "--bootstrap", bootstrap, "--input-topic", in, "--output-topic", outTopic,
-                "--dead-letter-topic", outTopic + "-dlq", "--group-id", "bench-" + in,
-                "--model", "classpath:samples/" + model.id() + "/model.wasm", "--format", "binary",
-                "--batch-size", Integer.toString(batch), "--max-delay-ms", "5",
-                "--parallelism", Integer.toString(parallelism), "--delivery", "at-least-once",
-                "--checkpoint-ms", "1000"}, 0);
+            JobOptions o = JobOptions.builder()
+                    .set(InferenceJobOptions.BOOTSTRAP, bootstrap)
+                    .set(InferenceJobOptions.INPUT_TOPIC, in)
+                    .set(InferenceJobOptions.OUTPUT_TOPIC, outTopic)
+                    .set(InferenceJobOptions.DEAD_LETTER_TOPIC, outTopic + "-dlq")
+                    .set(InferenceJobOptions.GROUP_ID, "bench-" + in)
+                    .set(InferenceJobOptions.MODEL, "classpath:samples/" + model.id() + "/model.wasm")
+                    .set(InferenceJobOptions.FORMAT, RecordDecoder.Format.BINARY)
+                    .set(InferenceJobOptions.BATCH_SIZE, batch)
+                    .set(InferenceJobOptions.MAX_DELAY_MS, 5)
+                    .set(InferenceJobOptions.PARALLELISM, parallelism)
+                    .set(InferenceJobOptions.DELIVERY, DeliveryGuarantee.AT_LEAST_ONCE)
+                    .set(InferenceJobOptions.CHECKPOINT_MS, 1000)
+                    .build();
             Configuration conf = new Configuration();
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);

@@ -18,14 +18,14 @@ public final class Locations {
      * {@code sample:NAME} becomes the bundled model, a classpath resource (so it resolves on every TaskManager that
      * runs the jar); anything else is a {@link ModelRef} location.
      *
-     * @throws Args.UsageException for a sample that is not bundled
+     * @throws UsageException for a sample that is not bundled
      */
     public static ModelRef model(String location) {
         if (location.startsWith(SAMPLE)) {
             String name = location.substring(SAMPLE.length());
             String resource = "samples/" + name + "/model.wasm";
             if (name.isEmpty() || name.contains("/") || Locations.class.getClassLoader().getResource(resource) == null) {
-                throw new Args.UsageException("unknown sample '" + name + "' in " + location + ": the bundled models are "
+                throw new UsageException("unknown sample '" + name + "' in " + location + ": the bundled models are "
                         + SAMPLES.stream().map(n -> SAMPLE + n).collect(Collectors.joining(", ")));
             }
             return ModelRef.of("classpath:" + resource);

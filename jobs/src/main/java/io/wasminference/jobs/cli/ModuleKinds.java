@@ -16,12 +16,12 @@ public final class ModuleKinds {
     /** Name of the option. */
     public static final String OPTION = "abi";
 
-    /** @throws Args.UsageException naming the accepted values */
+    /** @throws UsageException naming the accepted values */
     public static ModuleKind parse(String value) {
         try {
             return ModuleKind.of(value);
         } catch (IllegalArgumentException e) {
-            throw new Args.UsageException("--abi " + value + ": accepted values are " + Arrays.stream(
+            throw new UsageException("--abi " + value + ": accepted values are " + Arrays.stream(
                     ModuleKind.values()).map(ModuleKind::id).collect(Collectors.joining(", ")));
         }
     }
@@ -30,7 +30,7 @@ public final class ModuleKinds {
      * The model at {@code location} read as {@code kind}. {@code sample:NAME} with {@code tvm-standalone} is the
      * sample's seed-style build ({@code samples/NAME/tvm-standalone.wasm} and its sidecar).
      *
-     * @throws Args.UsageException for a sample without a build of that kind
+     * @throws UsageException for a sample without a build of that kind
      */
     public static ModelRef model(String location, ModuleKind kind) {
         if (kind == ModuleKind.TVM_STANDALONE && location.startsWith(Locations.SAMPLE)) {
@@ -38,7 +38,7 @@ public final class ModuleKinds {
             String resource = "samples/" + name + "/tvm-standalone.wasm";
             if (name.isEmpty() || name.contains("/")
                     || ModuleKinds.class.getClassLoader().getResource(resource) == null) {
-                throw new Args.UsageException("sample '" + name + "' has no tvm-standalone build; "
+                throw new UsageException("sample '" + name + "' has no tvm-standalone build; "
                         + Locations.SAMPLE + "digits-mlp has one (samples/tvm/)");
             }
             return ModelRef.of("classpath:" + resource).withKind(kind);

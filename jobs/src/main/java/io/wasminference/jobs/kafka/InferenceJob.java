@@ -27,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 
@@ -49,11 +50,12 @@ public final class InferenceJob {
      * there; monitoring code could count).
      */
     public static void build(StreamExecutionEnvironment env, JobOptions o, UnaryOperator<DataStream<Prediction>> tap) {
-        env.setParallelism(o.integer("parallelism"));
-        if (o.integer("checkpoint-ms") > 0) {
-            env.enableCheckpointing(o.integer("checkpoint-ms"));
+        env.setParallelism(o.get(InferenceJobOptions.PARALLELISM));
+        int checkpointMs = o.get(InferenceJobOptions.CHECKPOINT_MS);
+        if (checkpointMs > 0) {
+            env.enableCheckpointing(checkpointMs);
             // Below the transaction timeout: a transaction must not outlive the checkpoint that commits it.
-            env.getCheckpointConfig().setCheckpointTimeout(o.integer("checkpoint-timeout-ms"));
+            env.getCheckpointConfig().setCheckpointTimeout(o.get(InferenceJobOptions.CHECKPOINT_TIMEOUT_MS));
         }
         Properties kafka = o.kafkaProperties();
 
@@ -66,9 +68,10 @@ public final class InferenceJob {
                 .setTopics(o.inputTopic())
                 .setGroupId(o.groupId())
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-                .setDeserializer(new RequestDeserializer(o.model(), o.format(), o.integer("max-record-bytes")))
+                .setDeserializer(new RequestDeserializer(o.model(), o.get(InferenceJobOptions.FORMAT),
+                        o.get(InferenceJobOptions.MAX_RECORD_BYTES)))
                 .setProperties(sourceProps);
-        if (o.flag("bounded")) {
+        if (o.get(InferenceJobOptions.BOUNDED)) {
             source.setBounded(OffsetsInitializer.latest());
         }
         SingleOutputStreamOperator<InferenceRequest> requests = env
@@ -79,34 +82,35 @@ public final class InferenceJob {
                 .name("decode");
 
         WasmInference inference = WasmInference.model(o.model())
-                .batchSize(o.integer("batch-size"))
-                .maxBatchDelay(Duration.ofMillis(o.integer("max-delay-ms")))
+                .batchSize(o.get(InferenceJobOptions.BATCH_SIZE))
+                .maxBatchDelay(Duration.ofMillis(o.get(InferenceJobOptions.MAX_DELAY_MS)))
                 .limits(o.sandboxLimits())
-                .topK(o.integer("top-k"))
-                .maxOutputBytes(o.integer("max-output-bytes"));
+                .topK(o.get(InferenceJobOptions.TOP_K))
+                .maxOutputBytes(o.get(InferenceJobOptions.MAX_OUTPUT_BYTES));
         o.batchBudget().ifPresent(inference::batchTimeBudget);
         InferenceResult result;
-        if (o.controlTopic().isEmpty()) {
+        Optional<String> controlTopic = o.controlTopic();
+        if (controlTopic.isEmpty()) {
             result = inference.apply(requests);
         } else {
-            result = withControl(env, o, kafka, inference, requests);
+            result = withControl(env, o, controlTopic.get(), kafka, inference, requests);
         }
 
         tap.apply(result.predictions())
                 .sinkTo(sink(o, kafka, "predictions", new Serializers.PredictionSerializer(o.outputTopic(),
-                        o.flag("include-outputs"))))
+                        o.get(InferenceJobOptions.INCLUDE_OUTPUTS))))
                 .uid("kafka-predictions").name("kafka " + o.outputTopic());
         requests.getSideOutput(UNDECODABLE)
                 .union(result.deadLetters())
                 .sinkTo(sink(o, kafka, "dead-letters", new Serializers.DeadLetterSerializer(o.deadLetterTopic(),
-                        o.integer("dead-letter-payload-bytes"))))
+                        o.get(InferenceJobOptions.DEAD_LETTER_PAYLOAD_BYTES))))
                 .uid("kafka-dead-letters").name("kafka " + o.deadLetterTopic());
     }
 
     /** The control topic: commands broadcast to every subtask; events (and unreadable commands) to the status topic. */
-    private static InferenceResult withControl(StreamExecutionEnvironment env, JobOptions o, Properties kafka,
-            WasmInference inference, DataStream<InferenceRequest> requests) {
-        requireSinglePartition(o, kafka);
+    private static InferenceResult withControl(StreamExecutionEnvironment env, JobOptions o, String controlTopic,
+            Properties kafka, WasmInference inference, DataStream<InferenceRequest> requests) {
+        requireSinglePartition(o.bootstrap(), controlTopic, kafka);
         Properties controlProps = new Properties();
         controlProps.putAll(kafka);
         controlProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -115,20 +119,19 @@ public final class InferenceJob {
         controlProps.put("commit.offsets.on.checkpoint", "false");
         KafkaSource<String> control = KafkaSource.<String>builder()
                 .setBootstrapServers(o.bootstrap())
-                .setTopics(o.controlTopic())
+                .setTopics(controlTopic)
                 .setGroupId(o.groupId() + "-control")
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setValueOnlyDeserializer(new SimpleStringSchema())
                 .setProperties(controlProps)
                 .build();
         SingleOutputStreamOperator<ModelCommand> commands = env
-                .fromSource(control, WatermarkStrategy.noWatermarks(), "kafka " + o.controlTopic())
+                .fromSource(control, WatermarkStrategy.noWatermarks(), "kafka " + controlTopic)
                 .setParallelism(1).uid("kafka-control")
                 .process(new ParseCommands()).setParallelism(1).uid("parse-commands").name("parse commands");
-        if (o.trustedKeys() != null) {
-            inference.trustedKeys(o.trustedKeys());
-        }
-        InferenceResult result = inference.repository(new ModelRepository(o.modelRepo()))
+        o.trustedKeys().ifPresent(inference::trustedKeys);
+        // JobOptions checked that a control topic comes with a model repository.
+        InferenceResult result = inference.repository(new ModelRepository(o.modelRepo().orElseThrow()))
                 .applyWithControl(requests, commands);
         result.modelEvents()
                 .union(commands.getSideOutput(ParseCommands.INVALID))
@@ -138,16 +141,16 @@ public final class InferenceJob {
     }
 
     /** Commands must keep their order: one partition. Checked when the job is built, so it fails before it runs. */
-    private static void requireSinglePartition(JobOptions o, Properties kafka) {
+    private static void requireSinglePartition(String bootstrap, String controlTopic, Properties kafka) {
         int partitions;
         try {
-            partitions = KafkaTools.partitionCount(o.bootstrap(), kafka, o.controlTopic());
+            partitions = KafkaTools.partitionCount(bootstrap, kafka, controlTopic);
         } catch (Exception e) {
-            throw new IllegalArgumentException("cannot describe the control topic " + o.controlTopic() + " at "
-                    + o.bootstrap() + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot describe the control topic " + controlTopic + " at "
+                    + bootstrap + ": " + e.getMessage(), e);
         }
         if (partitions != 1) {
-            throw new IllegalArgumentException("the control topic " + o.controlTopic() + " has " + partitions
+            throw new IllegalArgumentException("the control topic " + controlTopic + " has " + partitions
                     + " partitions; it needs exactly one so deploy and rollback commands stay in order (create it "
                     + "with --partitions 1)");
         }
@@ -175,7 +178,8 @@ public final class InferenceJob {
         props.putAll(kafka);
         // The connector's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min); 15 min
         // leaves room for slow checkpoints (a failed batch is retried for up to its time budget).
-        props.putIfAbsent("transaction.timeout.ms", Integer.toString(o.integer("transaction-timeout-ms")));
+        props.putIfAbsent("transaction.timeout.ms",
+                Integer.toString(o.get(InferenceJobOptions.TRANSACTION_TIMEOUT_MS)));
         var builder = KafkaSink.<T>builder()
                 .setBootstrapServers(o.bootstrap())
                 .setRecordSerializer(serializer)

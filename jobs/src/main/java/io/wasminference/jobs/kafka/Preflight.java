@@ -78,7 +78,7 @@ public final class Preflight {
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrap());
         p.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) (KAFKA_TIMEOUT_SECONDS * 1000));
         Set<String> outputs = new LinkedHashSet<>(List.of(o.outputTopic(), o.deadLetterTopic()));
-        if (!o.controlTopic().isEmpty()) {
+        if (o.controlTopic().isPresent()) {
             outputs.add(o.statusTopic());
         }
         Map<String, TopicListing> existing;

@@ -2,9 +2,10 @@ package io.wasminference.jobs.local;
 
 import io.wasminference.jobs.cli.CommandFailure;
 import io.wasminference.jobs.kafka.InferenceJob;
+import io.wasminference.jobs.kafka.InferenceJobOptions;
 import io.wasminference.jobs.kafka.JobOptions;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -17,8 +18,8 @@ import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.runtime.minicluster.RpcServiceSharing;
-import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +66,11 @@ public final class LocalRun {
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.directory().toUri().toString());
             conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                     ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-            int attempts = o.restartAttempts().orElse(DEFAULT_RESTART_ATTEMPTS);
+            int attempts = o.getOptional(InferenceJobOptions.RESTART_ATTEMPTS).orElse(DEFAULT_RESTART_ATTEMPTS);
             conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, attempts);
             conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofMillis(o.integer("restart-delay-ms")));
+                    Duration.ofMillis(o.get(InferenceJobOptions.RESTART_DELAY_MS)));
 
             conf.set(PipelineOptions.NAME, jobName);
             StreamExecutionEnvironment env = new StreamExecutionEnvironment(conf);
@@ -78,7 +79,7 @@ public final class LocalRun {
                     + " (dead letters: " + o.deadLetterTopic() + ", " + o.delivery() + ", at most " + attempts
                     + " restarts)");
             JobStatus end;
-            try (MiniCluster cluster = start(conf, o.integer("parallelism"))) {
+            try (MiniCluster cluster = start(conf, o.get(InferenceJobOptions.PARALLELISM))) {
                 JobID id = cluster.submitJob(streamGraph(env, conf)).get().getJobID();
                 end = new JobWatcher(cluster, id, attempts, out).awaitEnd();
             }
@@ -104,8 +105,8 @@ public final class LocalRun {
     private static Optional<String> restorePoint(JobOptions o, LocalCheckpoints checkpoints, Configuration conf,
             PrintStream out) throws Exception {
         out.println("checkpoints: " + checkpoints.directory() + " (job identity: --group-id " + o.groupId() + ")");
-        if (!o.fromCheckpoint().isEmpty()) {
-            String path = o.fromCheckpoint();
+        if (o.fromCheckpoint().isPresent()) {
+            String path = o.fromCheckpoint().get();
             Path local = Path.of(path.startsWith("file:") ? java.net.URI.create(path).getPath() : path);
             if (!path.contains("://") && !Files.exists(local)) {
                 throw new CommandFailure(CommandFailure.REFUSED, "--from-checkpoint " + path + " does not exist; "
@@ -117,7 +118,7 @@ public final class LocalRun {
             say(out, "restoring from " + path + " (--from-checkpoint)");
             return Optional.of(path);
         }
-        if (o.flag("fresh")) {
+        if (o.get(InferenceJobOptions.FRESH)) {
             Optional<Path> retired = checkpoints.retireAll();
             say(out, "--fresh: starting without state, from the committed offsets of group " + o.groupId()
                     + retired.map(r -> "; the earlier checkpoints were moved to " + r).orElse(""));

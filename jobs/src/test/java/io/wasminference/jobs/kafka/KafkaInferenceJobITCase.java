@@ -8,6 +8,7 @@ import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.record.Prediction;
 import io.wasminference.tensor.Tensor;
 import io.wasminference.testutils.FailOnce;
+import io.wasminference.testutils.TestEnvironments;
 import io.wasminference.testutils.WasmRewriter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -75,7 +76,7 @@ class KafkaInferenceJobITCase {
             }
         }
         FailOnce.reset();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
+        StreamExecutionEnvironment env = TestEnvironments.env(FailOnce.restartingJob());
         InferenceJob.build(env, options(t, "--checkpoint-ms", "300"),
                 s -> s.map(new FailOnce<Prediction>(1000)).returns(Prediction.class).name("fail-once"));
         env.execute("exactly-once");
@@ -130,7 +131,7 @@ class KafkaInferenceJobITCase {
                 producer.send(new ProducerRecord<>(t.in, key(e.getKey()), e.getValue()));
             }
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         InferenceJob.build(env, options(t, "--max-record-bytes", "500000"));
         env.execute("malformed");
 
@@ -182,7 +183,7 @@ class KafkaInferenceJobITCase {
         try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
             producer.send(new ProducerRecord<>(t.in, key("huge"), bad)).get();
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FailOnce.restartingJob());
+        StreamExecutionEnvironment env = TestEnvironments.env(FailOnce.restartingJob());
         InferenceJob.build(env, options(t)); // --max-record-bytes: the default 4 MiB, the record is under it
         env.execute("huge dead letter");
 
@@ -235,7 +236,7 @@ class KafkaInferenceJobITCase {
                 producer.send(new ProducerRecord<>(control, null, command.getBytes(StandardCharsets.UTF_8))).get();
             }
         }
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = TestEnvironments.env();
         InferenceJob.build(env, options(t, "--bounded", "false", "--model", repo.ref(m1).location(),
                 "--model-repo", repo.root(), "--control-topic", control, "--status-topic", status,
                 "--trusted-keys", trusted.toString()));
@@ -305,7 +306,7 @@ class KafkaInferenceJobITCase {
                 "--output-topic", t.out, "--dead-letter-topic", t.dead, "--model", MODEL, "--group-id", "g-" + t.in,
                 "--parallelism", "2", "--bounded", "true", "--checkpoint-ms", "500", "--batch-size", "32"));
         args.addAll(List.of(extra));
-        return JobOptions.parse(args.toArray(String[]::new), 0);
+        return JobArguments.parse(args.toArray(String[]::new));
     }
 
     private static byte[] key(String s) {

@@ -4,7 +4,7 @@ import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.kafka.CheckedSender;
 import io.wasminference.jobs.kafka.EmbeddedKafka;
 import io.wasminference.jobs.kafka.InferenceJob;
-import io.wasminference.jobs.kafka.JobOptions;
+import io.wasminference.jobs.kafka.JobArguments;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -88,10 +88,10 @@ class PrometheusDashboardITCase {
             producer.flush();
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        InferenceJob.build(env, JobOptions.parse(new String[] {"--bootstrap", kafka.bootstrapServers(),
+        InferenceJob.build(env, JobArguments.parse("--bootstrap", kafka.bootstrapServers(),
                 "--input-topic", in, "--output-topic", out, "--dead-letter-topic", dead,
                 "--model", "classpath:samples/digits-mlp/model.wasm", "--group-id", "g-prom", "--parallelism", "2",
-                "--bounded", "false", "--checkpoint-ms", "500", "--batch-size", "32"}, 0));
+                "--bounded", "false", "--checkpoint-ms", "500", "--batch-size", "32"));
         JobClient job = env.executeAsync("prometheus dashboard");
         try {
             awaitRecords(out, testSet.size());

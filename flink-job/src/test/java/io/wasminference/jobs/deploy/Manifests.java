@@ -1,5 +1,7 @@
 package io.wasminference.jobs.deploy;
 
+import io.wasminference.jobs.kafka.JobArguments;
+import io.wasminference.jobs.kafka.JobOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -97,5 +99,13 @@ final class Manifests {
     static String option(List<String> args, String option) {
         int i = args.indexOf(option);
         return i < 0 || i + 1 >= args.size() ? null : args.get(i + 1);
+    }
+
+    /** The options of a job started with {@code run ARGS...}, parsed as the run command parses them. */
+    static JobOptions jobOptions(List<String> args) {
+        if (args.isEmpty() || !args.get(0).equals("run")) {
+            throw new IllegalArgumentException("not a run command: " + args);
+        }
+        return JobArguments.parse(args.subList(1, args.size()).toArray(String[]::new));
     }
 }

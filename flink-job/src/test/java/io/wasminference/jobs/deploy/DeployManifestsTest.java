@@ -2,6 +2,7 @@ package io.wasminference.jobs.deploy;
 
 import io.github.kawamuray.wasmtime.NativeLibraryLoader;
 import io.wasminference.jobs.Main;
+import io.wasminference.jobs.kafka.InferenceJobOptions;
 import io.wasminference.jobs.kafka.JobOptions;
 import io.wasminference.model.ModelRef;
 import org.apache.flink.configuration.MemorySize;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * wasmtime-java, jar names and paths, memory, checkpoints and the configuration keys Flink knows.
  */
 class DeployManifestsTest {
-    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/wasm-inference-jobs.jar";
+    private static final String JAR_IN_IMAGE = "/opt/flink/usrlib/wasm-inference-flink-job.jar";
 
     private static Path root;
     private static Map<String, Object> deployment;
@@ -71,10 +72,11 @@ class DeployManifestsTest {
     void flinkDeploymentArgsAreOptionsTheJobAccepts() throws Exception {
         List<String> args = k8sArgs();
         assertThat(args.get(0)).as("the subcommand Main dispatches to").isEqualTo("run");
-        JobOptions job = JobOptions.parse(args.toArray(String[]::new), 1);
+        JobOptions job = Manifests.jobOptions(args);
         assertThat(job.delivery()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         // The job sets its parallelism from --parallelism; the operator sizes the TaskManagers from job.parallelism.
-        assertThat(Manifests.<Integer>at(deployment, "spec.job.parallelism")).isEqualTo(job.integer("parallelism"));
+        assertThat(Manifests.<Integer>at(deployment, "spec.job.parallelism"))
+                .isEqualTo(job.get(InferenceJobOptions.PARALLELISM));
         assertModelPinnedToItsBytes(job);
     }
 
@@ -90,7 +92,7 @@ class DeployManifestsTest {
         // The operator turns the pod resources into Flink's process sizes.
         conf.put("taskmanager.memory.process.size", Manifests.at(deployment, "spec.taskManager.resource.memory"));
         conf.put("jobmanager.memory.process.size", Manifests.at(deployment, "spec.jobManager.resource.memory"));
-        JobOptions job = JobOptions.parse(k8sArgs().toArray(String[]::new), 1);
+        JobOptions job = Manifests.jobOptions(k8sArgs());
         TaskExecutorProcessSpec spec = FlinkSettings.assertWhatTheJobNeeds(Manifests.FLINK_DEPLOYMENT, conf, job);
         assertThat(spec.getNumSlots()).isPositive();
 
@@ -120,11 +122,11 @@ class DeployManifestsTest {
     }
 
     @Test
-    void dockerfilePutsTheShadedJarInUsrlibWhereTheDeploymentLooksForIt() throws Exception {
+    void dockerfilePutsTheThinJobJarInUsrlibWhereTheDeploymentLooksForIt() throws Exception {
         Document pom = DocumentBuilderFactory.newInstance().newDocumentBuilder()
-                .parse(root.resolve("jobs/pom.xml").toFile());
+                .parse(root.resolve("flink-job/pom.xml").toFile());
         String finalName = pom.getElementsByTagName("finalName").item(0).getTextContent().strip();
-        assertThat(dockerfile).containsPattern("(?m)^COPY (--chown=\\S+ )?jobs/target/" + Pattern.quote(finalName)
+        assertThat(dockerfile).containsPattern("(?m)^COPY (--chown=\\S+ )?flink-job/target/" + Pattern.quote(finalName)
                 + "\\.jar " + Pattern.quote(JAR_IN_IMAGE) + "$");
     }
 
@@ -175,7 +177,7 @@ class DeployManifestsTest {
             assertThat(Manifests.<String>at(compose, "services." + service + ".environment.FLINK_PROPERTIES"))
                     .as(service).isEqualTo(Manifests.at(compose, "services.jobmanager.environment.FLINK_PROPERTIES"));
         }
-        JobOptions job = JobOptions.parse(composeArgs().toArray(String[]::new), 1);
+        JobOptions job = Manifests.jobOptions(composeArgs());
         FlinkSettings.assertWhatTheJobNeeds(Manifests.COMPOSE, props, job);
 
         Map<String, String> k8s = Manifests.strings(Manifests.at(deployment, "spec.flinkConfiguration"));
@@ -191,7 +193,7 @@ class DeployManifestsTest {
     @Test
     void composeSubmitsTheJobWithTheKubernetesArgumentsAgainstItsOwnBroker() throws Exception {
         List<String> args = composeArgs();
-        JobOptions job = JobOptions.parse(args.toArray(String[]::new), 1);
+        JobOptions job = Manifests.jobOptions(args);
         assertThat(job.bootstrap()).isEqualTo("kafka:9092");
         assertThat(Manifests.<String>at(compose, "services.kafka.environment.KAFKA_ADVERTISED_LISTENERS"))
                 .contains("PLAINTEXT://" + job.bootstrap());
@@ -203,7 +205,7 @@ class DeployManifestsTest {
                 Manifests.<String>at(compose, "services.jobmanager.environment.FLINK_PROPERTIES"))));
         int slots = Integer.parseInt(props.get("taskmanager.numberOfTaskSlots"));
         int taskManagers = Manifests.<Integer>at(compose, "services.taskmanager.deploy.replicas");
-        assertThat(job.integer("parallelism")).as("parallelism fits the slots")
+        assertThat(job.get(InferenceJobOptions.PARALLELISM)).as("parallelism fits the slots")
                 .isLessThanOrEqualTo(slots * taskManagers);
         String topics = String.join(" ", Manifests.stringList(Manifests.at(compose, "services.topics.command")));
         for (String topic : List.of(job.inputTopic(), job.outputTopic(), job.deadLetterTopic())) {

@@ -43,12 +43,14 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The shaded job jar on a real Flink cluster started by {@code deploy/local/cluster.sh}: a JobManager and two
+ * The thin job jar on a real Flink cluster started by {@code deploy/local/cluster.sh}: a JobManager and two
  * TaskManagers, each its own JVM, and a Kafka broker in its own JVM. Submission through Flink's CLI and REST API,
  * a TaskManager killed with SIGKILL mid-stream, and cancel-with-savepoint then resubmission to the same
  * TaskManagers; every case must end with exactly N committed predictions for N records.
  *
- * <p>Runs in failsafe's integration-test phase, after {@code package} built {@code target/wasm-inference-jobs.jar}.
+ * <p>Runs in failsafe's integration-test phase, after {@code package} built {@code target/wasm-inference-flink-job.jar}
+ * (with {@code -Dwasminference.cluster.wasmtime=job-jar}: the tool jar {@code jobs/target/wasm-inference-jobs.jar},
+ * the one that bundles wasmtime-java).
  * Measurements (start-up, recovery, temp-directory growth) go to standard output.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -68,10 +70,13 @@ class LocalClusterITCase {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        jar = Path.of("target/wasm-inference-jobs.jar").toAbsolutePath();
-        assertThat(jar).as("the shaded job jar (built by `mvn package`)").exists();
         root = LocalCluster.repositoryRoot();
-        Path dir = root.resolve("jobs/target/local-cluster");
+        // The thin job jar; with wasmtime-java not in lib/, the job must bring it: the tool jar, which bundles it.
+        jar = WASMTIME.equals("lib") ? root.resolve("flink-job/target/wasm-inference-flink-job.jar")
+                : root.resolve("jobs/target/wasm-inference-jobs.jar");
+        assertThat(jar).as("the job jar (built by `mvn package`)").exists();
+        report("submitting %s (%.1f MiB)", root.relativize(jar), Files.size(jar) / (double) (1 << 20));
+        Path dir = root.resolve("flink-job/target/local-cluster");
         deleteRecursively(dir);
         cluster = LocalCluster.start(root, dir, "--wasmtime", WASMTIME);
         report("cluster ready in %d ms (JobManager, 2 TaskManagers, Kafka broker; wasmtime-java from %s; %s)",
@@ -92,7 +97,7 @@ class LocalClusterITCase {
         Map<String, String> conf = Manifests.strings(Manifests.flatten(Manifests.yaml(file)));
         FlinkSettings.assertKnownKeys(file.toString(), conf);
         FlinkSettings.assertWhatTheJobNeeds(file.toString(), conf,
-                JobOptions.parse(jobArgs(new Topics("i", "o", "d")), 1), WASMTIME.equals("lib"));
+                Manifests.jobOptions(List.of(jobArgs(new Topics("i", "o", "d")))), WASMTIME.equals("lib"));
         assertThat(conf).containsKeys("restart-strategy.type",
                 "execution.checkpointing.externalized-checkpoint-retention");
     }
@@ -118,7 +123,7 @@ class LocalClusterITCase {
         produce(t.in, 0, N, 0);
         long t0 = System.nanoTime();
         String jarId = cluster.uploadJar(jar);
-        report("REST: uploaded %d MiB in %d ms", Files.size(jar) >> 20, millisSince(t0));
+        report("REST: uploaded %.1f MiB in %d ms", Files.size(jar) / (double) (1 << 20), millisSince(t0));
 
         Map<String, Object> request = new HashMap<>();
         request.put("entryClass", "io.wasminference.jobs.Main");
@@ -284,7 +289,7 @@ class LocalClusterITCase {
         List<String> images = JsonLines.read("classpath:samples/fashion-lenet5/test.jsonl.gz");
         int n = images.size();
         produceLines(t.in, images.subList(0, n / 2));
-        Path dir = root.resolve("jobs/target/local-application");
+        Path dir = root.resolve("flink-job/target/local-application");
         deleteRecursively(dir);
         String savepoint;
         List<String> first = new ArrayList<>(start);

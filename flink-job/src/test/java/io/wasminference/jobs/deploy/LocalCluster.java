@@ -87,6 +87,13 @@ final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** Flink's SQL client ({@code cluster.sh sql-client}) on this cluster (started with {@code --sql}). */
+    Result sqlClient(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("sql-client", "--dir", dir.toString()));
+        all.addAll(Arrays.asList(args));
+        return script(root, Duration.ofMinutes(4), all);
+    }
+
     /** Starts one more TaskManager and returns its name (taskmanager-N). */
     String addTaskManager() throws Exception {
         Result r = script(root, Duration.ofMinutes(2), List.of("add-taskmanager", "--dir", dir.toString()));

@@ -1,4 +1,4 @@
-package io.wasminference.sql;
+package io.wasminference.jobs.sql;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,6 @@
 package io.wasminference.jobs.deploy;
 
+import io.wasminference.jobs.kafka.InferenceJobOptions;
 import io.wasminference.jobs.kafka.JobOptions;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ClusterOptions;
@@ -74,15 +75,17 @@ final class FlinkSettings {
         assertThat(c.get(ClusterOptions.INTERCEPT_USER_SYSTEM_EXIT))
                 .as(where + " " + ClusterOptions.INTERCEPT_USER_SYSTEM_EXIT.key())
                 .isEqualTo(ClusterOptions.UserSystemExitMode.THROW);
-        assertThat(job.integer("checkpoint-ms")).as(where + " --checkpoint-ms (exactly-once commits on checkpoints)")
+        assertThat(job.get(InferenceJobOptions.CHECKPOINT_MS))
+                .as(where + " --checkpoint-ms (exactly-once commits on checkpoints)")
                 .isPositive();
 
         TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(c); // throws if inconsistent
         int slots = c.get(TaskManagerOptions.NUM_TASK_SLOTS);
-        MemorySize wasm = MemorySize.ofMebiBytes((long) job.integer("memory-mib") * slots);
+        MemorySize wasm = MemorySize.ofMebiBytes((long) job.get(InferenceJobOptions.MEMORY_MIB) * slots);
         assertThat(spec.getTaskOffHeapSize().getBytes())
                 .as(where + ": taskmanager.memory.task.off-heap.size %s must hold --memory-mib %d x %d slots = %s",
-                        spec.getTaskOffHeapSize().toHumanReadableString(), job.integer("memory-mib"), slots,
+                        spec.getTaskOffHeapSize().toHumanReadableString(), job.get(InferenceJobOptions.MEMORY_MIB),
+                        slots,
                         wasm.toHumanReadableString())
                 .isGreaterThanOrEqualTo(wasm.getBytes());
         return spec;
