@@ -2,6 +2,8 @@ package io.wasminference.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wasminference.format.BinaryPredictionCodec;
+import io.wasminference.format.PredictionJson;
 import io.wasminference.jobs.kafka.KafkaTools;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -65,8 +67,15 @@ final class ConsumeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One readable line for a prediction or dead-letter JSON value. */
+    /** One readable line for a prediction (JSON or binary) or dead-letter JSON value. */
     static String describe(byte[] value) {
+        if (BinaryPredictionCodec.isBinaryPrediction(value)) {
+            try {
+                value = PredictionJson.encode(BinaryPredictionCodec.decode(value), false);
+            } catch (RuntimeException e) {
+                return "BAD   binary prediction: " + e.getMessage();
+            }
+        }
         String text = new String(value, StandardCharsets.UTF_8);
         try {
             JsonNode n = JSON.readTree(text);

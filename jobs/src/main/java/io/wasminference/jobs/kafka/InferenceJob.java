@@ -98,7 +98,7 @@ public final class InferenceJob {
 
         tap.apply(result.predictions())
                 .sinkTo(sink(o, kafka, "predictions", new Serializers.PredictionSerializer(o.outputTopic(),
-                        o.get(InferenceJobOptions.INCLUDE_OUTPUTS))))
+                        o.get(InferenceJobOptions.INCLUDE_OUTPUTS), o.get(InferenceJobOptions.OUTPUT_FORMAT))))
                 .uid("kafka-predictions").name("kafka " + o.outputTopic());
         requests.getSideOutput(UNDECODABLE)
                 .union(result.deadLetters())

@@ -94,6 +94,10 @@ public final class InferenceJobOptions {
             .defaultValue(5).withDescription("classes per classifier prediction");
     public static final ConfigOption<Boolean> INCLUDE_OUTPUTS = ConfigOptions.key("include-outputs").booleanType()
             .defaultValue(true).withDescription("write the raw output tensors into predictions");
+    public static final ConfigOption<OutputFormat> OUTPUT_FORMAT = ConfigOptions.key("output-format")
+            .enumType(OutputFormat.class).defaultValue(OutputFormat.JSON)
+            .withDescription("prediction format: json, or binary (WIP1, docs/formats.md) for consumers that need "
+                    + "throughput; consume reads both");
     public static final ConfigOption<Integer> MAX_OUTPUT_BYTES = ConfigOptions.key("max-output-bytes").intType()
             .defaultValue(128 << 10).withDescription("larger outputs per record are dead-lettered (OUTPUT_TOO_LARGE)");
     public static final ConfigOption<Boolean> BOUNDED = ConfigOptions.key("bounded").booleanType()
@@ -133,11 +137,19 @@ public final class InferenceJobOptions {
             MODEL, MODEL_SHA256, ABI, GROUP_ID, FORMAT, BATCH_SIZE, MAX_DELAY_MS, TIMEOUT_MS, STARTUP_TIMEOUT_MS,
             BATCH_BUDGET_MS, MEMORY_MIB, PARALLELISM, CHECKPOINT_MS, DELIVERY, CHECKPOINT_TIMEOUT_MS,
             TRANSACTION_TIMEOUT_MS, MAX_RECORD_BYTES, DEAD_LETTER_PAYLOAD_BYTES, TOP_K, INCLUDE_OUTPUTS,
-            MAX_OUTPUT_BYTES, BOUNDED, MODEL_REPO, CONTROL_TOPIC, TRUSTED_KEYS, STATUS_TOPIC, CHECKPOINT_DIR,
+            OUTPUT_FORMAT, MAX_OUTPUT_BYTES, BOUNDED, MODEL_REPO, CONTROL_TOPIC, TRUSTED_KEYS, STATUS_TOPIC, CHECKPOINT_DIR,
             FROM_CHECKPOINT, FRESH, RESTART_ATTEMPTS, RESTART_DELAY_MS);
 
     /** The options without a default that the job cannot run without. */
     public static final Set<ConfigOption<?>> REQUIRED = Set.of(BOOTSTRAP, MODEL);
 
     private InferenceJobOptions() {}
+
+    /** How predictions are written to the output topic. */
+    public enum OutputFormat {
+        /** One JSON object per prediction (docs/formats.md). */
+        JSON,
+        /** {@code WIP1} binary predictions ({@link io.wasminference.format.BinaryPredictionCodec}). */
+        BINARY
+    }
 }

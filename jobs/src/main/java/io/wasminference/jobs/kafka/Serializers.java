@@ -1,5 +1,6 @@
 package io.wasminference.jobs.kafka;
 
+import io.wasminference.format.BinaryPredictionCodec;
 import io.wasminference.format.PredictionJson;
 import io.wasminference.record.DeadLetter;
 import io.wasminference.record.Header;
@@ -26,10 +27,12 @@ final class Serializers {
         private static final long serialVersionUID = 1L;
         private final String topic;
         private final boolean includeOutputs;
+        private final boolean binary;
 
-        PredictionSerializer(String topic, boolean includeOutputs) {
+        PredictionSerializer(String topic, boolean includeOutputs, InferenceJobOptions.OutputFormat format) {
             this.topic = topic;
             this.includeOutputs = includeOutputs;
+            this.binary = format == InferenceJobOptions.OutputFormat.BINARY;
         }
 
         @Override
@@ -37,8 +40,9 @@ final class Serializers {
             List<org.apache.kafka.common.header.Header> headers = kafkaHeaders(p.headers());
             headers.add(new RecordHeader(MODEL_HEADER,
                     (p.modelName() + ":" + p.modelVersion()).getBytes(StandardCharsets.UTF_8)));
-            return new ProducerRecord<>(topic, null, timestamp, p.key(), PredictionJson.encode(p, includeOutputs),
-                    headers);
+            byte[] value = binary ? BinaryPredictionCodec.encode(p, includeOutputs)
+                    : PredictionJson.encode(p, includeOutputs);
+            return new ProducerRecord<>(topic, null, timestamp, p.key(), value, headers);
         }
     }
 

@@ -3,6 +3,7 @@ package io.wasminference.jobs.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wasminference.abi.DType;
+import io.wasminference.format.BinaryPredictionCodec;
 import io.wasminference.format.BinaryTensorCodec;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.record.Prediction;
@@ -61,6 +62,35 @@ class KafkaInferenceJobITCase {
     @AfterAll
     static void stopKafka() throws Exception {
         kafka.close();
+    }
+
+    @Test
+    void binaryPredictionsCarryTheVerdictAndTheOutputs() throws Exception {
+        Topics t = topics();
+        List<String> testSet = JsonLines.read("classpath:samples/digits-mlp/test.jsonl.gz");
+        Map<String, Integer> labels = new HashMap<>();
+        try (CheckedSender producer = new CheckedSender(kafka.bootstrapServers(), new Properties())) {
+            for (String line : testSet) {
+                JsonNode node = JSON.readTree(line);
+                labels.put(node.get("id").asText(), node.get("label").asInt());
+                producer.send(new ProducerRecord<>(t.in, null, line.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        StreamExecutionEnvironment env = TestEnvironments.env();
+        InferenceJob.build(env, options(t, "--output-format", "binary", "--top-k", "2"));
+        env.execute("binary predictions");
+
+        List<ConsumerRecord<byte[], byte[]>> records = readRecords(t.out);
+        assertThat(records).hasSize(testSet.size());
+        int correct = 0;
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            Prediction p = BinaryPredictionCodec.decode(r.value());
+            assertThat(p.topK()).hasSize(2);
+            assertThat(p.outputs().get("logits").shape()).containsExactly(10);
+            assertThat(p.modelName()).isEqualTo("digits-mlp");
+            correct += p.top1().index() == labels.get(p.id()) ? 1 : 0;
+        }
+        assertThat(correct).as("the operator's accuracy on the digits test set").isEqualTo(354);
     }
 
     @Test
