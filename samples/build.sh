@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuilds the sample models' WebAssembly binaries from C (docs/abi.md, ABI v1) into
-# samples/src/main/resources/samples/<name>/{model.wasm,model-scalar.wasm}, then runs samples/hostile/build.sh.
+# samples/src/main/resources/samples/<name>/{model.wasm,model-scalar.wasm}, then runs samples/hostile/build.sh and samples/tvm/build.sh.
 #
 #   samples/build.sh           # (re)build every binary
 #   samples/build.sh --check   # build into a temp dir; exit 1 naming every committed binary that differs
@@ -102,6 +102,10 @@ fi
 status=0
 if [ -f "$HERE/hostile/build.sh" ]; then
   bash "$HERE/hostile/build.sh" "$@" || status=1
+fi
+# The seed-style (tvm-standalone) samples, from Rust: docs/tvm-standalone.md.
+if [ -f "$HERE/tvm/build.sh" ]; then
+  bash "$HERE/tvm/build.sh" "$@" || status=1
 fi
 [ "$CHECK" = 1 ] && [ "$bad" != 0 ] && exit 1
 exit "$status"

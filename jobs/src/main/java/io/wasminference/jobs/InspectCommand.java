@@ -2,11 +2,14 @@ package io.wasminference.jobs;
 
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleKind;
 import io.wasminference.abi.ModuleValidator;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.abi.WasmBinary;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.ModuleKinds;
+import io.wasminference.jobs.cli.TvmInspection;
 import io.wasminference.runtime.ModelInstance;
 import io.wasminference.runtime.SandboxLimits;
 import io.wasminference.runtime.WasmModel;
@@ -22,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect",
         customSynopsis = "${COMMAND-FULL-NAME} MODEL [OPTION]...",
         description = {
-    "Print a model's ABI metadata and the sandbox's verdict.",
+    "Print a model's ABI metadata, its imports and the sandbox's verdict.",
     "",
     "Exit code 0 if the sandbox would run it, 2 if it refuses it."})
 final class InspectCommand implements Callable<Integer> {
@@ -39,6 +42,11 @@ final class InspectCommand implements Callable<Integer> {
             description = "deadline of the instance's start-up (default ${DEFAULT-VALUE})")
     int startupTimeoutMs;
 
+    @Option(names = "--abi", paramLabel = "KIND", defaultValue = "v1",
+            description = "the model's contract: v1, or tvm-standalone for a TVM wasm-standalone module with its "
+                    + "sidecar MODEL.tvm.txt (docs/tvm-standalone.md)")
+    String abi;
+
     InspectCommand(PrintStream out) {
         this.out = out;
     }
@@ -48,13 +56,17 @@ final class InspectCommand implements Callable<Integer> {
         SandboxLimits limits = SandboxLimits.defaults()
                 .withMemoryLimitBytes((long) memoryMib << 20)
                 .withStartupTimeout(Duration.ofMillis(startupTimeoutMs));
+        ModuleKind kind = ModuleKinds.parse(abi);
         out.println("model file:  " + location);
         byte[] bytes;
         try {
-            bytes = Locations.model(location).load();
+            bytes = ModuleKinds.model(location, kind).load();
         } catch (WasmInferenceException e) {
             out.println("verdict:     REFUSED - " + e.getMessage());
             return 2;
+        }
+        if (kind == ModuleKind.TVM_STANDALONE) {
+            return TvmInspection.print(bytes, limits, out);
         }
         out.println("size:        " + bytes.length + " bytes");
         out.println("sha256:      " + WasmModel.sha256(bytes));

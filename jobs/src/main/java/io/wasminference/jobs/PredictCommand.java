@@ -9,6 +9,7 @@ import io.wasminference.format.JsonSampleCodec;
 import io.wasminference.format.Sample;
 import io.wasminference.jobs.cli.JsonLines;
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.ModuleKinds;
 import io.wasminference.jobs.cli.UsageException;
 import io.wasminference.model.ModelRef;
 import io.wasminference.predict.Outcome;
@@ -86,6 +87,11 @@ final class PredictCommand implements Callable<Integer> {
             description = "linear memory cap (default ${DEFAULT-VALUE})")
     int memoryMib;
 
+    @Option(names = "--abi", paramLabel = "KIND", defaultValue = "v1",
+            description = "the model's contract: v1, or tvm-standalone for a TVM wasm-standalone module with its "
+                    + "sidecar MODEL.tvm.txt (docs/tvm-standalone.md)")
+    String abi;
+
     PredictCommand(PrintStream out) {
         this.out = out;
     }
@@ -106,7 +112,7 @@ final class PredictCommand implements Callable<Integer> {
         if (budget.isNegative()) {
             throw new UsageException("--batch-budget-ms must not be negative");
         }
-        ModelRef ref = Locations.model(modelLocation);
+        ModelRef ref = ModuleKinds.model(modelLocation, ModuleKinds.parse(abi));
         byte[] wasm = ref.load();
         List<String> lines = JsonLines.read(input);
         int limit = limitOption == null ? Integer.MAX_VALUE : limitOption;

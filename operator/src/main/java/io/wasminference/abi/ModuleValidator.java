@@ -146,7 +146,7 @@ public final class ModuleValidator {
      * Cranelift's time and memory grow with the code, and Wasmtime has no compile deadline: bound the code before
      * compiling it. Globals live in every instance, outside the memory cap.
      */
-    private static void checkFootprint(WasmBinary.Footprint f, ModuleLimits limits) {
+    public static void checkFootprint(WasmBinary.Footprint f, ModuleLimits limits) {
         String raise = " Split the model or raise the limit (ModuleLimits.";
         if (f.codeBytes() > limits.maxCodeBytes()) {
             throw new ModelRefusedException("the module's code section is " + f.codeBytes() + " bytes, above the "
@@ -175,7 +175,7 @@ public final class ModuleValidator {
      * initial size; say so from the binary instead, before anything runs. (A module's data cannot take more than
      * the memory cap: the initial size is within it.)
      */
-    private static void checkDataSegments(WasmBinary.Footprint f, MemoryPlan memory) {
+    public static void checkDataSegments(WasmBinary.Footprint f, MemoryPlan memory) {
         long initialBytes = memory.minPages() * MemoryPlan.PAGE_BYTES;
         for (WasmBinary.DataSegment d : f.dataSegments()) {
             if (d.active() && d.offset() >= 0 && d.offset() + d.length() > initialBytes) {
@@ -193,7 +193,7 @@ public final class ModuleValidator {
      * 2^32-1 entries aborted the JVM). So a table needs a small declared maximum. ABI v1 has no reference types,
      * which leaves at most one table, of funcref, that only element segments fill (indirect calls).
      */
-    private static void checkTables(WasmBinary binary, ModuleLimits limits) {
+    public static void checkTables(WasmBinary binary, ModuleLimits limits) {
         List<WasmBinary.Table> tables = binary.definedTables();
         if (tables.size() > 1) {
             throw new ModelRefusedException("the module defines " + tables.size() + " tables; ABI v1 allows at most "

@@ -1,7 +1,9 @@
 package io.wasminference.model;
 
+import io.wasminference.abi.ModuleKind;
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.runtime.WasmModel;
+import io.wasminference.tvm.TvmModule;
 import org.apache.flink.annotation.PublicEvolving;
 
 import java.io.IOException;
@@ -26,11 +28,16 @@ import java.util.Optional;
  *       Flink knows, through Flink's {@code FileSystem} API (with its plugins and credentials).</li>
  * </ul>
  *
+ * <p>A module of another {@link ModuleKind} is chosen explicitly: {@code ModelRef.of(location).withKind(
+ * ModuleKind.TVM_STANDALONE)} reads a seed-style module (docs/tvm-standalone.md) and attaches its sidecar
+ * {@code location + ".tvm.txt"} unless the module carries it already.
+ *
  * @param location one of the forms above
  * @param sha256 expected lower-case hex sha256 of the bytes, or {@code null} to accept any content
+ * @param kind the contract the module follows; {@code null} means {@link ModuleKind#V1}
  */
 @PublicEvolving
-public record ModelRef(String location, String sha256) implements Serializable {
+public record ModelRef(String location, String sha256, ModuleKind kind) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Largest model file accepted (wasm32 modules cannot usefully be bigger). */
@@ -38,7 +45,11 @@ public record ModelRef(String location, String sha256) implements Serializable {
 
     private static final String CLASSPATH = "classpath:";
 
+    /** Suffix of the sidecar metadata file of a {@link ModuleKind#TVM_STANDALONE} module. */
+    public static final String TVM_SIDECAR_SUFFIX = ".tvm.txt";
+
     public ModelRef {
+        kind = kind == null ? ModuleKind.V1 : kind;
         Objects.requireNonNull(location, "location");
         if (location.isBlank()) {
             throw new IllegalArgumentException("model location is empty");
@@ -51,13 +62,23 @@ public record ModelRef(String location, String sha256) implements Serializable {
         }
     }
 
+    /** An ABI v1 module (or a model file compiled to one) at {@code location}, any content. */
+    public ModelRef(String location, String sha256) {
+        this(location, sha256, ModuleKind.V1);
+    }
+
     public static ModelRef of(String location) {
         return new ModelRef(location, null);
     }
 
     /** The same location, pinned to this content hash. */
     public ModelRef withSha256(String expected) {
-        return new ModelRef(location, expected);
+        return new ModelRef(location, expected, kind);
+    }
+
+    /** The same location, read as a module of this kind. */
+    public ModelRef withKind(ModuleKind moduleKind) {
+        return new ModelRef(location, sha256, moduleKind);
     }
 
     public Optional<String> expectedSha256() {
@@ -80,7 +101,21 @@ public record ModelRef(String location, String sha256) implements Serializable {
         } catch (IOException e) {
             throw new ModelRefusedException("cannot read model " + location + ": " + e, e);
         }
-        byte[] wasm = ModelCompilers.isWasm(bytes) ? bytes : ModelCompilers.compile(location, bytes, this::sidecar);
+        byte[] wasm;
+        if (kind == ModuleKind.TVM_STANDALONE) {
+            wasm = withTvmSidecar(bytes, true);
+        } else {
+            wasm = ModelCompilers.isWasm(bytes) ? bytes : ModelCompilers.compile(location, bytes, this::sidecar);
+            if (sha256 != null && !WasmModel.sha256(bytes).equals(sha256) && ModelCompilers.isWasm(bytes)
+                    && !TvmModule.isTvmStandalone(bytes)) {
+                // Restored state pins the module as it ran, a seed-style one with its sidecar attached, and keeps
+                // only the location: the pin tells which kind it was.
+                byte[] adapted = withTvmSidecar(bytes, false);
+                if (adapted != null && WasmModel.sha256(adapted).equals(sha256)) {
+                    wasm = adapted;
+                }
+            }
+        }
         if (sha256 != null) {
             String actual = WasmModel.sha256(bytes);
             if (!actual.equals(sha256) && (wasm == bytes || !WasmModel.sha256(wasm).equals(sha256))) {
@@ -95,15 +130,45 @@ public record ModelRef(String location, String sha256) implements Serializable {
 
     /** The sidecar file's text, if it exists. */
     private java.util.Optional<String> sidecar() {
+        return sidecar(ModelCompilers.SIDECAR_SUFFIX, "compile options");
+    }
+
+    private java.util.Optional<String> sidecar(String suffix, String what) {
         try {
-            return java.util.Optional.of(new String(read(location + ModelCompilers.SIDECAR_SUFFIX),
+            return java.util.Optional.of(new String(read(location + suffix),
                     java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException e) {
             return java.util.Optional.empty();
         } catch (IOException e) {
-            throw new ModelRefusedException("cannot read compile options " + location + ModelCompilers.SIDECAR_SUFFIX
-                    + ": " + e, e);
+            throw new ModelRefusedException("cannot read " + what + " " + location + suffix + ": " + e, e);
         }
+    }
+
+    /**
+     * A seed-style module with its sidecar attached: as it is if it carries one already, else with
+     * {@code location + ".tvm.txt"}; when that does not exist, refused if {@code required}, else null.
+     */
+    private byte[] withTvmSidecar(byte[] bytes, boolean required) {
+        if (!ModelCompilers.isWasm(bytes)) {
+            if (!required) {
+                return null;
+            }
+            throw new ModelRefusedException("model " + location + " is not a WebAssembly module; a "
+                    + ModuleKind.TVM_STANDALONE + " model is the .wasm of TVM's wasm-standalone build");
+        }
+        if (TvmModule.isTvmStandalone(bytes)) {
+            return bytes;
+        }
+        java.util.Optional<String> text = sidecar(TVM_SIDECAR_SUFFIX, "tvm-standalone metadata");
+        if (text.isEmpty()) {
+            if (!required) {
+                return null;
+            }
+            throw new ModelRefusedException("model " + location + " is read as " + ModuleKind.TVM_STANDALONE
+                    + " but has no metadata: put the sidecar file " + location + TVM_SIDECAR_SUFFIX
+                    + " next to it (name, version, max_batch, input, output; docs/tvm-standalone.md)");
+        }
+        return TvmModule.attach(bytes, text.get());
     }
 
     private static byte[] read(String location) throws IOException {
@@ -169,6 +234,7 @@ public record ModelRef(String location, String sha256) implements Serializable {
 
     @Override
     public String toString() {
-        return sha256 == null ? location : location + "#sha256=" + sha256.substring(0, 12);
+        String k = kind == ModuleKind.V1 ? "" : " (" + kind + ")";
+        return (sha256 == null ? location : location + "#sha256=" + sha256.substring(0, 12)) + k;
     }
 }

@@ -2,6 +2,7 @@ package io.wasminference.model;
 
 import io.wasminference.abi.MetadataParser;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleKind;
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.predict.Predictor;
 import io.wasminference.predict.PredictorConfig;
@@ -56,7 +57,8 @@ public final class ModelRepository implements Serializable {
 
     /**
      * Validates a module (static checks, compilation, instantiation, golden vectors) and publishes it under the
-     * name and version its metadata declares.
+     * name and version its metadata declares. A {@link ModuleKind#TVM_STANDALONE} module is published with its
+     * sidecar attached (so model.wasm describes itself) and {@code "kind": "tvm-standalone"} in its manifest.
      *
      * @param golden golden vectors as JSON lines ({@code {"inputs": ..., "outputs": ...}}), may be empty
      * @return the manifest written (or the existing one when these exact bytes were published before)
@@ -75,11 +77,13 @@ public final class ModelRepository implements Serializable {
             throws IOException {
         ModelMetadata meta;
         String sha;
+        ModuleKind kind;
         try (Predictor candidate = Predictor.create(wasm, "(candidate for " + root + ")", PredictorConfig.of(limits),
                 m -> { })) {
             candidate.checkGolden(golden);
             meta = candidate.metadata();
             sha = candidate.sha256();
+            kind = candidate.kind();
         }
         Path dir = versionDir(meta.name(), meta.version());
         FileSystem fs = dir.getFileSystem();
@@ -96,7 +100,7 @@ public final class ModelRepository implements Serializable {
             }
             return existing;
         }
-        ModelManifest manifest = ModelManifest.of(meta, sha, wasm.length, Instant.now().toString(), golden);
+        ModelManifest manifest = ModelManifest.of(meta, sha, wasm.length, Instant.now().toString(), golden, kind);
         byte[] manifestBytes = manifest.toJson().getBytes(StandardCharsets.UTF_8);
         fs.mkdirs(dir);
         write(fs, new Path(dir, MODEL_FILE), wasm);
@@ -158,7 +162,7 @@ public final class ModelRepository implements Serializable {
      */
     public ModelRef ref(ModelManifest manifest) {
         return new ModelRef(new Path(versionDir(manifest.name(), manifest.version()), MODEL_FILE).toUri().toString(),
-                manifest.sha256());
+                manifest.sha256(), manifest.kind());
     }
 
     /** Every published version, by name then publication time. */

@@ -2,6 +2,7 @@ package io.wasminference.predict;
 
 import io.wasminference.abi.ModelKind;
 import io.wasminference.abi.ModelMetadata;
+import io.wasminference.abi.ModuleKind;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.ErrorKind;
 import io.wasminference.errors.InvalidInputException;
@@ -112,6 +113,11 @@ public final class Predictor implements AutoCloseable {
     /** Hex sha256 of the module bytes. */
     public String sha256() {
         return model.sha256();
+    }
+
+    /** Which contract the module follows (ABI v1 or tvm-standalone). */
+    public ModuleKind kind() {
+        return model.kind();
     }
 
     /** Where the model was loaded from. */

@@ -1,26 +1,22 @@
 package io.wasminference.runtime;
 
-import io.wasminference.abi.ControlBlock;
 import io.wasminference.abi.ModelMetadata;
-import io.wasminference.abi.ModuleValidator.ValidatedModule;
-import io.wasminference.abi.Status;
 import io.wasminference.abi.TensorSpec;
 import io.wasminference.errors.InvalidInputException;
-import io.wasminference.errors.ModelErrorException;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.tensor.Tensor;
 import org.apache.flink.annotation.PublicEvolving;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * One sandboxed instance of a model: runs batches through {@code wi_run} (docs/abi.md §5).
+ * One sandboxed instance of a model: runs batches through {@code wi_run} (docs/abi.md §5), or for a
+ * {@code tvm-standalone} module one {@code run} per sample of the batch (docs/tvm-standalone.md); callers see the
+ * same batches and the same error kinds either way.
  *
  * <p>After a trap, timeout, out-of-memory or ABI violation the instance throws the sandbox away and creates a
  * fresh one before its next call ({@link #restarts()} counts them), so one bad batch does not poison later ones.
@@ -34,10 +30,10 @@ public final class ModelInstance implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelInstance.class);
 
     private final CompiledModule compiled;
-    private final ValidatedModule validated;
-    private final SandboxLimits limits;
     private final ModelMetadata metadata;
-    private Sandbox sandbox;
+    // Starts a fresh live instance of the module's kind (ABI v1 or tvm-standalone).
+    private final Supplier<LiveInstance> starter;
+    private LiveInstance sandbox;
     private boolean inCall;
     private boolean closed;
     // Written by the owning thread only; volatile so metric reporters on other threads read them without ever
@@ -45,13 +41,12 @@ public final class ModelInstance implements AutoCloseable {
     private volatile long restarts;
     private volatile long memoryBytes;
 
-    ModelInstance(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
+    ModelInstance(CompiledModule compiled, ModelMetadata metadata, Supplier<LiveInstance> starter) {
         this.compiled = compiled.retain();
-        this.validated = validated;
-        this.limits = limits;
-        this.metadata = validated.metadata();
+        this.metadata = metadata;
+        this.starter = starter;
         try {
-            this.sandbox = Sandbox.create(compiled, validated, limits);
+            this.sandbox = starter.get();
             this.memoryBytes = sandbox.memoryBytes();
         } catch (RuntimeException | Error e) {
             compiled.release();
@@ -108,8 +103,8 @@ public final class ModelInstance implements AutoCloseable {
         }
         inCall = true;
         try {
-            Sandbox s = sandbox();
-            List<Tensor> out = runIn(s, batchSize, writer);
+            LiveInstance s = sandbox();
+            List<Tensor> out = s.run(batchSize, writer);
             memoryBytes = s.memoryBytes();
             return out;
         } catch (WasmInferenceException e) {
@@ -122,104 +117,7 @@ public final class ModelInstance implements AutoCloseable {
         }
     }
 
-    private List<Tensor> runIn(Sandbox s, int batch, BatchWriter writer) {
-        int nIn = metadata.inputs().size();
-        int nOut = metadata.outputs().size();
-        int control = s.controlAddress();
-        ByteBuffer mem = s.memory();
-        for (int i = 0; i < nIn; i++) {
-            TensorSpec spec = metadata.inputs().get(i);
-            int bytes = batchBytes(spec, batch);
-            int ptr = checkedSlot(s, mem, i, bytes, spec);
-            ByteBuffer window = mem.duplicate();
-            window.limit(ptr + bytes).position(ptr);
-            TensorWriter target = new TensorWriter(window.slice());
-            try {
-                writer.write(i, spec, target);
-                if (target.remaining() != 0) {
-                    throw new InvalidInputException("input '" + spec.name() + "' of model " + metadata.id()
-                            + ": " + target.position() + " of " + bytes + " bytes written for a batch of " + batch);
-                }
-            } catch (java.nio.BufferOverflowException e) {
-                throw new InvalidInputException("input '" + spec.name() + "' of model " + metadata.id()
-                        + ": more than " + bytes + " bytes written for a batch of " + batch, e);
-            } finally {
-                target.invalidate();
-            }
-            mem.putInt(control + ControlBlock.slotOffset(i) + ControlBlock.SLOT_LENGTH, bytes);
-        }
-        for (int o = 0; o < nOut; o++) {
-            mem.putInt(control + ControlBlock.slotOffset(nIn + o) + ControlBlock.SLOT_LENGTH, 0);
-        }
-        mem.putInt(control + ControlBlock.OFF_BATCH, batch);
-
-        int code = s.run();
-
-        mem = s.memory(); // the call may have grown memory: a new view
-        Status status = Status.of(code);
-        if (status != Status.OK) {
-            // docs/abi.md §5: the status -> error kind table.
-            String message = moduleMessage(mem, control);
-            String said = message.isEmpty() ? "" : ": " + message;
-            if (status == Status.INVALID_INPUT) {
-                throw new InvalidInputException("model " + metadata.id() + " rejected the input (status INVALID_INPUT)"
-                        + said);
-            }
-            if (status == Status.INTERNAL_ERROR) {
-                throw new ModelErrorException("model " + metadata.id() + " reported a failure (status INTERNAL_ERROR)"
-                        + said + ". The instance is replaced.");
-            }
-            if (status == Status.INVALID_BATCH) {
-                throw s.protocol("wi_run returned status 1 (INVALID_BATCH) for a batch of " + batch + ", within the "
-                        + "1.." + metadata.maxBatch() + " its metadata accepts" + said);
-            }
-            throw s.protocol("wi_run returned status " + Integer.toUnsignedString(code) + " (undefined; ABI v1 "
-                    + "defines 0 to 3)" + said);
-        }
-        List<Tensor> outputs = new ArrayList<>(nOut);
-        for (int o = 0; o < nOut; o++) {
-            TensorSpec spec = metadata.outputs().get(o);
-            int bytes = batchBytes(spec, batch);
-            int slot = nIn + o;
-            int ptr = checkedSlot(s, mem, slot, bytes, spec);
-            int written = mem.getInt(control + ControlBlock.slotOffset(slot) + ControlBlock.SLOT_LENGTH);
-            if (written != bytes) {
-                throw s.protocol("output '" + spec.name() + "' has length " + Integer.toUnsignedString(written)
-                        + " after wi_run returned OK, expected " + bytes + " (" + batch + " samples of " + spec
-                        + "); the module must write every output and set its length");
-            }
-            byte[] data = new byte[bytes];
-            mem.get(ptr, data);
-            outputs.add(Tensor.wrap(spec.dtype(), batchShape(spec, batch), data));
-        }
-        return outputs;
-    }
-
-    private int checkedSlot(Sandbox s, ByteBuffer mem, int slot, int bytes, TensorSpec spec) {
-        String problem = s.slotProblem(mem, slot, bytes);
-        if (problem != null) {
-            throw s.protocol("the buffer of '" + spec.name() + "' changed: " + problem);
-        }
-        return mem.getInt(s.controlAddress() + ControlBlock.slotOffset(slot) + ControlBlock.SLOT_PTR);
-    }
-
-    private static String moduleMessage(ByteBuffer mem, int control) {
-        long ptr = Integer.toUnsignedLong(mem.getInt(control + ControlBlock.OFF_MSG_PTR));
-        long len = Math.min(Integer.toUnsignedLong(mem.getInt(control + ControlBlock.OFF_MSG_LEN)),
-                ControlBlock.MAX_MESSAGE_BYTES);
-        if (ptr == 0 || len == 0 || ptr + len > mem.capacity()) {
-            return "";
-        }
-        byte[] b = new byte[(int) len];
-        mem.get((int) ptr, b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static int batchBytes(TensorSpec spec, int batch) {
-        return Math.toIntExact(spec.sampleBytes() * batch);
-    }
-
-    private static int[] batchShape(TensorSpec spec, int batch) {
+    static int[] batchShape(TensorSpec spec, int batch) {
         int[] dims = spec.shape().dims();
         int[] out = new int[dims.length + 1];
         out[0] = batch;
@@ -227,9 +125,9 @@ public final class ModelInstance implements AutoCloseable {
         return out;
     }
 
-    private Sandbox sandbox() {
+    private LiveInstance sandbox() {
         if (sandbox == null) {
-            sandbox = Sandbox.create(compiled, validated, limits);
+            sandbox = starter.get();
             memoryBytes = sandbox.memoryBytes();
             restarts++;
             LOG.info("Model {}: created a fresh instance (restart #{})", metadata.id(), restarts);
@@ -240,7 +138,7 @@ public final class ModelInstance implements AutoCloseable {
     private void discardSandbox(WasmInferenceException cause) {
         if (sandbox != null) {
             LOG.warn("Model {}: discarding instance after {}: {}", metadata.id(), cause.kind(), cause.getMessage());
-            Sandbox s = sandbox;
+            LiveInstance s = sandbox;
             sandbox = null;
             memoryBytes = 0;
             s.close();
@@ -275,7 +173,7 @@ public final class ModelInstance implements AutoCloseable {
         }
         closed = true;
         memoryBytes = 0;
-        Sandbox s = sandbox;
+        LiveInstance s = sandbox;
         sandbox = null;
         try {
             if (s != null) {

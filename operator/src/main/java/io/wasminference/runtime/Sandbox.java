@@ -6,24 +6,23 @@ import io.github.kawamuray.wasmtime.Instance;
 import io.github.kawamuray.wasmtime.Memory;
 import io.github.kawamuray.wasmtime.MemoryType;
 import io.github.kawamuray.wasmtime.Store;
-import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.Val;
-import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.wasminference.abi.ControlBlock;
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModelMetadata;
 import io.wasminference.abi.ModuleValidator.ValidatedModule;
+import io.wasminference.abi.Status;
 import io.wasminference.abi.TensorSpec;
-import io.wasminference.errors.ModelOutOfMemoryException;
+import io.wasminference.errors.InvalidInputException;
+import io.wasminference.errors.ModelErrorException;
 import io.wasminference.errors.ModelProtocolException;
 import io.wasminference.errors.ModelRefusedException;
-import io.wasminference.errors.ModelStackOverflowException;
-import io.wasminference.errors.ModelTimeoutException;
-import io.wasminference.errors.ModelTrapException;
 import io.wasminference.errors.WasmInferenceException;
+import io.wasminference.tensor.Tensor;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +32,7 @@ import java.util.Locale;
  * {@link #close()} nothing of it is touched again (a use after dispose is a JVM crash, not an exception).
  * Not thread-safe: confined to the {@link ModelInstance} that created it.
  */
-final class Sandbox implements AutoCloseable {
+final class Sandbox implements LiveInstance {
     private static final Val[] NO_ARGS = new Val[0];
 
     private final CompiledModule compiled;
@@ -194,8 +193,108 @@ final class Sandbox implements AutoCloseable {
         return control;
     }
 
+    /** Runs one batch through {@code wi_run} (docs/abi.md §5): inputs straight into the module's buffers. */
+    @Override
+    public List<Tensor> run(int batch, BatchWriter writer) {
+        ModelMetadata metadata = validated.metadata();
+        int nIn = metadata.inputs().size();
+        int nOut = metadata.outputs().size();
+        int control = controlAddress();
+        ByteBuffer mem = memory();
+        for (int i = 0; i < nIn; i++) {
+            TensorSpec spec = metadata.inputs().get(i);
+            int bytes = batchBytes(spec, batch);
+            int ptr = checkedSlot(mem, i, bytes, spec);
+            ByteBuffer window = mem.duplicate();
+            window.limit(ptr + bytes).position(ptr);
+            TensorWriter target = new TensorWriter(window.slice());
+            try {
+                writer.write(i, spec, target);
+                if (target.remaining() != 0) {
+                    throw new InvalidInputException("input '" + spec.name() + "' of model " + metadata.id()
+                            + ": " + target.position() + " of " + bytes + " bytes written for a batch of " + batch);
+                }
+            } catch (java.nio.BufferOverflowException e) {
+                throw new InvalidInputException("input '" + spec.name() + "' of model " + metadata.id()
+                        + ": more than " + bytes + " bytes written for a batch of " + batch, e);
+            } finally {
+                target.invalidate();
+            }
+            mem.putInt(control + ControlBlock.slotOffset(i) + ControlBlock.SLOT_LENGTH, bytes);
+        }
+        for (int o = 0; o < nOut; o++) {
+            mem.putInt(control + ControlBlock.slotOffset(nIn + o) + ControlBlock.SLOT_LENGTH, 0);
+        }
+        mem.putInt(control + ControlBlock.OFF_BATCH, batch);
+
+        int code = callRun();
+
+        mem = memory(); // the call may have grown memory: a new view
+        Status status = Status.of(code);
+        if (status != Status.OK) {
+            // docs/abi.md §5: the status -> error kind table.
+            String message = moduleMessage(mem, control);
+            String said = message.isEmpty() ? "" : ": " + message;
+            if (status == Status.INVALID_INPUT) {
+                throw new InvalidInputException("model " + metadata.id() + " rejected the input (status INVALID_INPUT)"
+                        + said);
+            }
+            if (status == Status.INTERNAL_ERROR) {
+                throw new ModelErrorException("model " + metadata.id() + " reported a failure (status INTERNAL_ERROR)"
+                        + said + ". The instance is replaced.");
+            }
+            if (status == Status.INVALID_BATCH) {
+                throw protocol("wi_run returned status 1 (INVALID_BATCH) for a batch of " + batch + ", within the "
+                        + "1.." + metadata.maxBatch() + " its metadata accepts" + said);
+            }
+            throw protocol("wi_run returned status " + Integer.toUnsignedString(code) + " (undefined; ABI v1 "
+                    + "defines 0 to 3)" + said);
+        }
+        List<Tensor> outputs = new ArrayList<>(nOut);
+        for (int o = 0; o < nOut; o++) {
+            TensorSpec spec = metadata.outputs().get(o);
+            int bytes = batchBytes(spec, batch);
+            int slot = nIn + o;
+            int ptr = checkedSlot(mem, slot, bytes, spec);
+            int written = mem.getInt(control + ControlBlock.slotOffset(slot) + ControlBlock.SLOT_LENGTH);
+            if (written != bytes) {
+                throw protocol("output '" + spec.name() + "' has length " + Integer.toUnsignedString(written)
+                        + " after wi_run returned OK, expected " + bytes + " (" + batch + " samples of " + spec
+                        + "); the module must write every output and set its length");
+            }
+            byte[] data = new byte[bytes];
+            mem.get(ptr, data);
+            outputs.add(Tensor.wrap(spec.dtype(), ModelInstance.batchShape(spec, batch), data));
+        }
+        return outputs;
+    }
+
+    private int checkedSlot(ByteBuffer mem, int slot, int bytes, TensorSpec spec) {
+        String problem = slotProblem(mem, slot, bytes);
+        if (problem != null) {
+            throw protocol("the buffer of '" + spec.name() + "' changed: " + problem);
+        }
+        return mem.getInt(controlAddress() + ControlBlock.slotOffset(slot) + ControlBlock.SLOT_PTR);
+    }
+
+    private static String moduleMessage(ByteBuffer mem, int control) {
+        long ptr = Integer.toUnsignedLong(mem.getInt(control + ControlBlock.OFF_MSG_PTR));
+        long len = Math.min(Integer.toUnsignedLong(mem.getInt(control + ControlBlock.OFF_MSG_LEN)),
+                ControlBlock.MAX_MESSAGE_BYTES);
+        if (ptr == 0 || len == 0 || ptr + len > mem.capacity()) {
+            return "";
+        }
+        byte[] b = new byte[(int) len];
+        mem.get((int) ptr, b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static int batchBytes(TensorSpec spec, int batch) {
+        return Math.toIntExact(spec.sampleBytes() * batch);
+    }
+
     /** Calls {@code wi_run} under the call deadline and returns its status. */
-    int run() {
+    private int callRun() {
         long timeout = limits.callTimeout().toMillis();
         int status = call(run, ControlBlock.EXPORT_RUN, timeout, timeout)[0].i32();
         refreshView(); // the call may have grown memory
@@ -203,7 +302,8 @@ final class Sandbox implements AutoCloseable {
     }
 
     /** Size of linear memory after the last call into the module. */
-    long memoryBytes() {
+    @Override
+    public long memoryBytes() {
         ensureOpen();
         return view.capacity();
     }
@@ -223,54 +323,11 @@ final class Sandbox implements AutoCloseable {
         }
     }
 
-    /**
-     * Maps a Wasmtime failure to a typed error. Instantiation errors carry no trap code in wasmtime-java, so a
-     * failure that came after the deadline had passed is taken as the epoch interrupt: nothing else fires then.
-     */
+    /** Maps a Wasmtime failure to a typed error ({@link Failures#classify}). */
     private WasmInferenceException classify(RuntimeException e, String during, long timeoutMillis, long startedNanos) {
-        String model = validated.metadata().id();
-        Trap trap = e instanceof WasmFunctionError.TrapError te ? te.trap() : null;
-        String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-        boolean pastDeadline = System.nanoTime() - startedNanos >= timeoutMillis * 1_000_000L;
-        if (trap == Trap.INTERRUPT || (trap == null && (text.contains("interrupt") || pastDeadline))) {
-            return new ModelTimeoutException("model " + model + " did not finish " + during + " within its "
-                    + timeoutMillis + " ms deadline and was interrupted. The instance is replaced. If the model is "
-                    + "just slow, raise the call timeout or lower the batch size; if it never finishes, fix the model.",
-                    e);
-        }
-        if (trap == Trap.STACK_OVERFLOW) {
-            return new ModelStackOverflowException("model " + model + " overflowed the wasm stack ("
-                    + (limits.maxWasmStackBytes() >> 10) + " KiB) during " + during
-                    + ": runaway recursion. The instance is replaced.", e);
-        }
-        MemoryPlan plan = validated.memory();
         long pages = memory != null && !closed ? memory.size(store) : -1;
-        // Out of memory only when the module grew its memory up to the sandbox's cap: at a maximum the module
-        // declared itself (a fixed-size memory, say) a trap is the module's own, and raising the limit would not help.
-        boolean grewToMax = pages >= plan.maxPages() && pages > plan.minPages();
-        if (grewToMax && plan.cappedBySandbox()) {
-            return new ModelOutOfMemoryException("model " + model + " trapped (" + (trap != null ? trap : e.getMessage())
-                    + ") during " + during + " with its memory at the sandbox's cap of "
-                    + MemoryPlan.describePages(plan.maxPages()) + ". The instance is replaced. Raise the memory "
-                    + "limit if the model legitimately needs more, or lower the batch size.", e);
-        }
-        String memoryNote = "";
-        if (grewToMax) {
-            memoryNote = " Its memory had grown to the module's own declared maximum of "
-                    + MemoryPlan.describePages(plan.maxPages()) + ", where memory.grow fails: if it ran out of "
-                    + "memory, declare a larger maximum (within the sandbox's cap).";
-        } else if (trap == Trap.UNREACHABLE_CODE_REACHED && pages >= 0) {
-            // What a C or Rust module does when an allocation fails: memory.grow returned -1 because the request
-            // was larger than what is left below the maximum, and the module aborted.
-            memoryNote = " Its memory was " + MemoryPlan.describePages(pages) + " of the "
-                    + MemoryPlan.describePages(plan.maxPages()) + " it may grow to (" + (plan.cappedBySandbox()
-                            ? "the sandbox's cap" : "its own declared maximum") + "); memory.grow returns -1 for a "
-                    + "request larger than what is left, so if this followed a failed allocation, raise the "
-                    + (plan.cappedBySandbox() ? "memory limit" : "module's maximum") + " or lower the batch size.";
-        }
-        String code = trap != null ? trap.name() : "UNKNOWN";
-        return new ModelTrapException(code, "model " + model + " trapped during " + during + ": "
-                + (trap != null ? trap : e.getMessage()) + ". The instance is replaced." + memoryNote, e);
+        return Failures.classify(e, validated.metadata().id(), during, timeoutMillis, startedNanos, validated.memory(),
+                pages, limits.maxWasmStackBytes());
     }
 
     private static ModelRefusedException refused(ModelMetadata meta, String detail) {

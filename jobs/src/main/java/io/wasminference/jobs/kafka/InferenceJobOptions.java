@@ -44,6 +44,10 @@ public final class InferenceJobOptions {
                     + "file (compiled on load)");
     public static final ConfigOption<String> MODEL_SHA256 = ConfigOptions.key("model-sha256").stringType()
             .noDefaultValue().withDescription("pin the model's content hash (not set: any content)");
+    public static final ConfigOption<String> ABI = ConfigOptions.key("abi").stringType()
+            .defaultValue("v1")
+            .withDescription("the model's contract: v1, or tvm-standalone for a TVM wasm-standalone module with its "
+                    + "sidecar MODEL.tvm.txt (docs/tvm-standalone.md)");
     public static final ConfigOption<String> GROUP_ID = ConfigOptions.key("group-id").stringType()
             .defaultValue("wasm-inference")
             .withDescription("consumer group of the source; also the job's identity for local checkpoints and the "
@@ -130,7 +134,7 @@ public final class InferenceJobOptions {
 
     /** Every option, in the order help texts list them. */
     public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
-            MODEL, MODEL_SHA256, GROUP_ID, FORMAT, BATCH_SIZE, MAX_DELAY_MS, TIMEOUT_MS, STARTUP_TIMEOUT_MS,
+            MODEL, MODEL_SHA256, ABI, GROUP_ID, FORMAT, BATCH_SIZE, MAX_DELAY_MS, TIMEOUT_MS, STARTUP_TIMEOUT_MS,
             BATCH_BUDGET_MS, MEMORY_MIB, PARALLELISM, CHECKPOINT_MS, DELIVERY, CHECKPOINT_TIMEOUT_MS,
             TRANSACTION_TIMEOUT_MS, MAX_RECORD_BYTES, DEAD_LETTER_PAYLOAD_BYTES, TOP_K, INCLUDE_OUTPUTS,
             OUTPUT_FORMAT, MAX_OUTPUT_BYTES, BOUNDED, MODEL_REPO, CONTROL_TOPIC, TRUSTED_KEYS, STATUS_TOPIC, CHECKPOINT_DIR,

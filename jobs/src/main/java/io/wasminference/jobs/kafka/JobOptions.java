@@ -1,6 +1,7 @@
 package io.wasminference.jobs.kafka;
 
 import io.wasminference.jobs.cli.Locations;
+import io.wasminference.jobs.cli.ModuleKinds;
 import io.wasminference.jobs.cli.UsageException;
 import io.wasminference.model.ModelRef;
 import io.wasminference.runtime.SandboxLimits;
@@ -108,7 +109,7 @@ public final class JobOptions implements Serializable {
 
     /** The model; {@code sample:NAME} is the model bundled in the jar (a classpath resource). */
     public ModelRef model() {
-        ModelRef ref = Locations.model(conf.get(MODEL));
+        ModelRef ref = ModuleKinds.model(conf.get(MODEL), ModuleKinds.parse(conf.get(InferenceJobOptions.ABI)));
         return conf.getOptional(MODEL_SHA256).map(ref::withSha256).orElse(ref);
     }
 

@@ -1,7 +1,6 @@
 package io.wasminference.jobs.kafka;
 
 import io.wasminference.abi.ModelMetadata;
-import io.wasminference.abi.ModuleValidator;
 import io.wasminference.errors.ModelRefusedException;
 import io.wasminference.jobs.cli.CommandFailure;
 import io.wasminference.runtime.ModelInstance;
@@ -62,7 +61,7 @@ public final class Preflight {
         if (!modelMustLoadHere) {
             // main() may run inside the JobManager (REST, application mode): no native Wasmtime there, whose JNI
             // library would stay mapped per submission. The static checks need none; the TaskManagers compile.
-            ModelMetadata meta = ModuleValidator.validate(bytes, o.sandboxLimits().memoryLimitPages()).metadata();
+            ModelMetadata meta = WasmModel.metadataOf(bytes, o.sandboxLimits().memoryLimitPages());
             out.println("model: " + meta.name() + ":" + meta.version() + " (sha256 "
                     + WasmModel.sha256(bytes).substring(0, 12) + "...) passes the static checks");
             return;

@@ -2,7 +2,6 @@ package io.wasminference.jobs.kafka;
 
 import io.wasminference.metrics.InferenceMetrics;
 import io.wasminference.abi.ModelMetadata;
-import io.wasminference.abi.ModuleValidator;
 import io.wasminference.errors.WasmInferenceException;
 import io.wasminference.format.RecordDecoder;
 import io.wasminference.format.Sample;
@@ -12,6 +11,7 @@ import io.wasminference.record.Header;
 import io.wasminference.record.InferenceRequest;
 import io.wasminference.record.RecordTypeInfos;
 import io.wasminference.runtime.SandboxLimits;
+import io.wasminference.runtime.WasmModel;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -48,8 +48,7 @@ public final class RequestDeserializer implements KafkaRecordDeserializationSche
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        ModelMetadata metadata = ModuleValidator.validate(model.load(),
-                SandboxLimits.MAX_MEMORY_LIMIT_BYTES / 65536).metadata();
+        ModelMetadata metadata = WasmModel.metadataOf(model.load(), SandboxLimits.MAX_MEMORY_LIMIT_BYTES / 65536);
         decoder = new RecordDecoder(metadata, format, maxRecordBytes);
         decodeDeadLetters = InferenceMetrics.deadLetterCounter(
                 context.getMetricGroup().addGroup(InferenceMetrics.GROUP), DECODE);
