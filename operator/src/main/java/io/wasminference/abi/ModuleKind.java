@@ -1,5 +1,6 @@
 package io.wasminference.abi;
 
+import org.apache.flink.annotation.PublicEvolving;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -8,6 +9,7 @@ import java.util.stream.Collectors;
  * Which contract a module follows. Chosen explicitly by whoever deploys it (a ModelRef option, {@code --abi}, the
  * repository manifest's {@code kind}); never guessed from the module's imports.
  */
+@PublicEvolving
 public enum ModuleKind {
     /** wasm-inference ABI v1 (docs/abi.md): metadata inside, no imports but its memory, batched {@code wi_run}. */
     V1("v1"),

@@ -1,5 +1,6 @@
 package io.wasminference.tvm;
 
+import org.apache.flink.annotation.PublicEvolving;
 import io.wasminference.abi.DType;
 import io.wasminference.abi.MetadataParser;
 import io.wasminference.abi.ModelMetadata;
@@ -34,6 +35,7 @@ import java.util.Set;
  * @param outputJsonShape the {@code shape} the output tensor JSON must have; same element count as the output
  * @param text the sidecar text, as attached to the module
  */
+@PublicEvolving
 public record TvmMetadata(ModelMetadata model, Shape inputJsonShape, Shape outputJsonShape, String text)
         implements Serializable {
 

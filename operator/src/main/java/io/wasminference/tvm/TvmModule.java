@@ -1,5 +1,6 @@
 package io.wasminference.tvm;
 
+import org.apache.flink.annotation.PublicEvolving;
 import io.wasminference.abi.MemoryPlan;
 import io.wasminference.abi.ModuleLimits;
 import io.wasminference.abi.ModuleValidator;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param metadata the attached sidecar
  * @param memory the module's own memory, capped by the sandbox
  */
+@PublicEvolving
 public record TvmModule(WasmBinary binary, byte[] capped, TvmMetadata metadata, MemoryPlan memory) {
 
     /** The custom section that carries the sidecar text and marks a module as this kind. */
