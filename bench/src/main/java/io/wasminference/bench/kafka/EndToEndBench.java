@@ -52,10 +52,20 @@ public final class EndToEndBench {
         int batch = Integer.parseInt(Results.arg(args, "batch", "64"));
         int parallelism = Integer.parseInt(Results.arg(args, "parallelism", "2"));
         Path out = Path.of(Results.arg(args, "out", "target/bench-results/e2e.csv"));
+        // job: the InferenceJob; identity: the same Kafka source and sink passing the bytes through (this machine's
+        // ceiling for the Kafka path, issue 15)
+        String pipeline = Results.arg(args, "pipeline", "job");
+        InferenceJobOptions.OutputFormat format = InferenceJobOptions.OutputFormat.valueOf(
+                Results.arg(args, "output-format", "json").toUpperCase(java.util.Locale.ROOT));
+        boolean includeOutputs = Boolean.parseBoolean(Results.arg(args, "include-outputs", "true"));
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             for (String id : models) {
-                new EndToEndBench.Run(kafka.bootstrapServers(), BenchModel.of(id), batch, parallelism, seconds,
-                        fraction, out).go();
+                Run run = new EndToEndBench.Run(kafka.bootstrapServers(), BenchModel.of(id), batch, parallelism,
+                        seconds, fraction, out);
+                run.pipeline = pipeline;
+                run.format = format;
+                run.includeOutputs = includeOutputs;
+                run.go();
             }
         }
         System.out.println("end-to-end benchmark done");
@@ -73,6 +83,9 @@ public final class EndToEndBench {
         final String in;
         final String outTopic;
         byte[][] payloads = new byte[BenchModel.SAMPLES][];
+        String pipeline = "job";
+        InferenceJobOptions.OutputFormat format = InferenceJobOptions.OutputFormat.JSON;
+        boolean includeOutputs = true;
         volatile long[] sentNanos = new long[1 << 22];
 
         Run(String bootstrap, BenchModel model, int batch, int parallelism, int seconds, double fraction, Path out) {
@@ -106,11 +119,17 @@ public final class EndToEndBench {
                     .set(InferenceJobOptions.PARALLELISM, parallelism)
                     .set(InferenceJobOptions.DELIVERY, DeliveryGuarantee.AT_LEAST_ONCE)
                     .set(InferenceJobOptions.CHECKPOINT_MS, 1000)
+                    .set(InferenceJobOptions.OUTPUT_FORMAT, format)
+                    .set(InferenceJobOptions.INCLUDE_OUTPUTS, includeOutputs)
                     .build();
             Configuration conf = new Configuration();
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
-            InferenceJob.build(env, o);
+            if (pipeline.equals("identity")) {
+                IdentityJob.build(env, bootstrap, in, outTopic, parallelism);
+            } else {
+                InferenceJob.build(env, o);
+            }
             JobClient job = env.executeAsync("bench e2e " + model.id());
             try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties());
                  KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(bootstrap, new Properties())) {
@@ -139,7 +158,7 @@ public final class EndToEndBench {
                 rx.expect(satCount);
                 t.join(TimeUnit.SECONDS.toMillis(600));
                 double satRate = rx.rate();
-                Results.append(out, HEADER, model.id(), "saturation", "max", satCount, satRate, rx.p(0.5), rx.p(0.99),
+                Results.append(out, HEADER, label(), "saturation", "max", satCount, satRate, rx.p(0.5), rx.p(0.99),
                         batch, parallelism, "at-least-once");
                 // fixed rate
                 double rate = Math.max(1, satRate * fraction);
@@ -152,11 +171,20 @@ public final class EndToEndBench {
                 seq = produce(producer, seq, count, rate);
                 producer.flush();
                 t.join(TimeUnit.SECONDS.toMillis(600));
-                Results.append(out, HEADER, model.id(), "fixed-rate", Math.round(rate), count, rx.rate(), rx.p(0.5),
+                Results.append(out, HEADER, label(), "fixed-rate", Math.round(rate), count, rx.rate(), rx.p(0.5),
                         rx.p(0.99), batch, parallelism, "at-least-once");
             } finally {
                 job.cancel().get(60, TimeUnit.SECONDS);
             }
+        }
+
+        /** The model column: the model, and the variant when it is not the default job with JSON outputs. */
+        String label() {
+            if (pipeline.equals("identity")) {
+                return model.id() + " identity";
+            }
+            return model.id() + (format == InferenceJobOptions.OutputFormat.JSON ? "" : " binary")
+                    + (includeOutputs ? "" : " no-outputs");
         }
 
         /** Saturation: at most this many records in flight (sent, no prediction yet). */

@@ -1,0 +1,51 @@
+package io.wasminference.bench.kafka;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The Kafka path without the project: the same source and at-least-once sink as the InferenceJob, passing each
+ * record's key and value through unchanged. What this machine can do end to end, the ceiling for issue 15.
+ */
+final class IdentityJob {
+    private IdentityJob() {}
+
+    static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism) {
+        TypeInformation<Tuple2<byte[], byte[]>> type = Types.TUPLE(Types.PRIMITIVE_ARRAY(Types.BYTE),
+                Types.PRIMITIVE_ARRAY(Types.BYTE));
+        KafkaSource<Tuple2<byte[], byte[]>> source = KafkaSource.<Tuple2<byte[], byte[]>>builder()
+                .setBootstrapServers(bootstrap).setTopics(in).setGroupId("bench-identity-" + in)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new KafkaRecordDeserializationSchema<Tuple2<byte[], byte[]>>() {
+                    @Override
+                    public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<Tuple2<byte[], byte[]>> c) {
+                        c.collect(Tuple2.of(r.key(), r.value()));
+                    }
+
+                    @Override
+                    public TypeInformation<Tuple2<byte[], byte[]>> getProducedType() {
+                        return type;
+                    }
+                }).build();
+        KafkaSink<Tuple2<byte[], byte[]>> sink = KafkaSink.<Tuple2<byte[], byte[]>>builder()
+                .setBootstrapServers(bootstrap).setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setRecordSerializer((KafkaRecordSerializationSchema<Tuple2<byte[], byte[]>>) (t, ctx, ts) ->
+                        new ProducerRecord<>(out, null, ts, t.f0, t.f1))
+                .build();
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka " + in).setParallelism(parallelism)
+                .sinkTo(sink).name("kafka " + out).setParallelism(parallelism);
+        env.enableCheckpointing(1000);
+    }
+}
