@@ -4,7 +4,9 @@
 #                  runtime (SIMD128 and scalar builds) and ONNX Runtime; same weights, same inputs; rounds of
 #                  native + JMH alternate so slow drifts of a shared machine hit every implementation alike
 #   operator       records/s in a MiniCluster vs an identity pipeline (bench/.../flink/OperatorBench)
-#   end to end     Kafka (in-process broker) -> Flink -> Kafka, records/s and p50/p99 latency
+#   end to end     Kafka -> Flink -> Kafka with the broker in its own JVM: draining a backlog (records/s and CPU
+#                  per record of an identity job, decode+encode, the real job; issue 15's efficiency ratio) and
+#                  latency p50/p99/p99.9 under a paced load per --profile
 #   memory         RSS deltas per instance and per TaskManager with N slots
 #   compiler       modules compiled from ONNX vs the hand-written module and ONNX Runtime; compile time and heap
 #   sql            ML_PREDICT (wasm provider) vs the DataStream operator, records/s
@@ -23,11 +25,15 @@ PROFILE=${1:-}
 case "$PROFILE" in
   quick)
     ROUNDS=1; JMH=(-f 1 -wi 2 -w 300ms -i 5 -r 300ms); NATIVE_MS=300; NATIVE_REPEATS=5
-    OP=(--batches 1,64,256 --parallelism 1,2 --repeats 1 --scale 0.5); E2E=(--models fashion-lenet5 --seconds 8)
+    OP=(--batches 1,64,256 --parallelism 1,2 --repeats 1 --scale 0.5)
+    DRAIN=(--models digits-mlp,fashion-lenet5 --rounds 1 --scale 0.3 --variants identity,job-json,job-binary,job-binary-eo)
+    E2E=(--seconds 6); E2E_RUNS=("digits-mlp latency")
     MEM_SLOTS=(1 2); COMPILER_REPEATS=3; SQL_REPEATS=2; SQL_SCALE=0.5 ;;
   full)
     ROUNDS=2; JMH=(-f 1 -wi 3 -w 300ms -i 10 -r 300ms); NATIVE_MS=300; NATIVE_REPEATS=10
-    OP=(--batches 1,8,32,64,128,256 --parallelism 1,2 --repeats 2 --scale 1); E2E=(--models digits-mlp,fashion-lenet5 --seconds 20)
+    OP=(--batches 1,8,32,64,128,256 --parallelism 1,2 --repeats 2 --scale 1)
+    DRAIN=(--models digits-mlp,fashion-lenet5 --rounds 2 --scale 1)
+    E2E=(--seconds 10); E2E_RUNS=("digits-mlp latency" "digits-mlp default" "digits-mlp throughput" "fashion-lenet5 latency")
     MEM_SLOTS=(1 2 4); COMPILER_REPEATS=10; SQL_REPEATS=4; SQL_SCALE=1 ;;
   *) echo "usage: bench/run.sh quick|full" >&2; exit 2 ;;
 esac
@@ -110,9 +116,17 @@ echo "== operator level (MiniCluster)"
 heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.flink.OperatorBench "${OP[@]}" --out "$OUT/operator.csv" 2>&1 \
   | grep -E '^(operator|Exception|Caused)' || true
 
-echo "== end to end (Kafka -> Flink -> Kafka)"
-heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.kafka.EndToEndBench "${E2E[@]}" --out "$OUT/e2e.csv" 2>&1 \
-  | grep -E '^(e2e|end-to-end|Exception|Caused)' || true
+echo "== end to end: draining a backlog (Kafka -> Flink -> Kafka, broker and jobs in their own JVMs)"
+heavy "${JAVA[@]}" -Xmx1g io.wasminference.bench.kafka.DrainBench "${DRAIN[@]}" --out "$OUT/drain.csv" 2>&1 \
+  | grep -E '^(drain|Exception|Caused)' || true
+
+echo "== end to end: latency under a paced load"
+for run in "${E2E_RUNS[@]}"; do
+  read -r model profile <<<"$run"
+  p=(); [ "$profile" = default ] || p=(--profile "$profile")
+  heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.kafka.EndToEndBench --models "$model" "${p[@]}" "${E2E[@]}" \
+    --out "$OUT/e2e.csv" 2>&1 | grep -E '^(e2e|end-to-end|Exception|Caused)' || true
+done
 
 echo "== memory"
 MEMJ=("${JAVA[@]}" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseSerialGC)

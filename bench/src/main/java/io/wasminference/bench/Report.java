@@ -41,6 +41,8 @@ public final class Report {
     private final Map<String, Map<String, TreeMap<Integer, List<Double>>>> kernel = new TreeMap<>();
     private final StringBuilder md = new StringBuilder();
     private final List<String[]> targets = new ArrayList<>();
+    /** model -> the operator's records/s at parallelism 2, batch 64 (the Kafka job's ceiling besides Kafka) */
+    private final Map<String, Double> operatorCeiling = new TreeMap<>();
 
     Report(Path results, Path docs) {
         this.results = results;
@@ -81,7 +83,7 @@ public final class Report {
                 .append("VM interference only ever adds time, by up to 2x for minutes at a time (see the caveats at ")
                 .append("the end), so the fastest repeat is the closest to each implementation's own speed, and every ")
                 .append("implementation is measured the same way.\n\n");
-        md.append("## Targets (issues 6, 11 and 13)\n\n| target | measured | verdict |\n|---|---|---|\n");
+        md.append("## Targets (issues 6, 11, 13 and 15)\n\n| target | measured | verdict |\n|---|---|---|\n");
         for (String[] t : targets) {
             md.append("| ").append(t[0]).append(" | ").append(t[1]).append(" | ").append(t[2]).append(" |\n");
         }
@@ -279,8 +281,12 @@ public final class Report {
                             .append(" | ").append(num(ident)).append(" | ").append(pct(1 - v / ident)).append(" | ")
                             .append(pct(v / raw)).append(" | ").append(num(1e6 / v - 1e6 / raw)).append(" |\n");
                     if (b == 64 && p.equals("1")) {
-                        target("operator throughput at batch 64 ≥ 80% of the raw runtime, " + model,
-                                pct(v / raw) + " (" + num(v) + " vs " + num(raw) + " records/s)", v / raw >= 0.8);
+                        double goal = model.equals("digits-mlp") ? 0.85 : 0.8; // issue 15 raised the MLP's to 85%
+                        target("operator throughput at batch 64 ≥ " + pct(goal) + " of the raw runtime, " + model,
+                                pct(v / raw) + " (" + num(v) + " vs " + num(raw) + " records/s)", v / raw >= goal);
+                    }
+                    if (b == 64 && p.equals("2")) {
+                        operatorCeiling.put(model, v);
                     }
                 }
                 if (!xs.isEmpty()) {
@@ -301,28 +307,129 @@ public final class Report {
     // ------------------------------------------------------------------------------------------------- e2e
 
     void endToEndSection() throws IOException {
+        drainSection();
+        latencySection();
+    }
+
+    /** DrainBench: records/s and CPU per record of the identity job, decode+encode and the real job. */
+    void drainSection() throws IOException {
+        List<String[]> rows = csv("drain.csv");
+        if (rows.isEmpty()) {
+            return;
+        }
+        // model,pipeline,input,output,delivery,round,small,large,runtime_small_s,runtime_large_s,wall_small_s,
+        // wall_large_s,records_per_s,job_cpu_us,broker_cpu_us; per variant the round with the best rate
+        Map<String, String[]> best = new java.util.LinkedHashMap<>();
+        for (String[] r : rows) {
+            String key = r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3] + "|" + r[4];
+            String[] prev = best.get(key);
+            if (prev == null || Double.parseDouble(r[12]) > Double.parseDouble(prev[12])) {
+                best.put(key, r);
+            }
+        }
+        Function<String, double[]> of = key -> {
+            String[] r = best.get(key);
+            return r == null ? new double[] {Double.NaN, Double.NaN, Double.NaN}
+                    : new double[] {Double.parseDouble(r[12]), Double.parseDouble(r[13]), Double.parseDouble(r[14])};
+        };
+        md.append("## End to end: Kafka -> Flink -> Kafka, draining a backlog\n\n")
+                .append("`DrainBench` (issue 15's method): a KRaft broker in its own JVM; per model and input format ")
+                .append("a backlog topic of N and one of N/5 records (2 partitions, the model's test samples in a ")
+                .append("cycle); each pipeline runs as a bounded job in its own JVM (local MiniCluster, 2 slots, ")
+                .append("checkpoints every 2 s) and reads its topic to the end. records/s = 4N/5 / (runtime(N) - ")
+                .append("runtime(N/5)) with the jobs' net runtimes, so start-up cancels out; CPU per record the same ")
+                .append("way from the job JVM's and the broker JVM's CPU time. `identity`: source, bytes passed ")
+                .append("through, sink (this machine's ceiling for the Kafka path); `decode-encode`: the job's ")
+                .append("source, decoder and sinks with a fixed real prediction per record instead of inference; ")
+                .append("`job`: the real `InferenceJob` (batch 64). All of it (broker, jobs) shares the 2 cores. ")
+                .append("Best round per row.\n\n")
+                .append("| model | pipeline | input | predictions | delivery | records | records/s | of identity | ")
+                .append("job CPU µs/record | broker CPU µs/record |\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (String[] r : best.values()) {
+            double rate = Double.parseDouble(r[12]);
+            double ident = of.apply(r[0] + "|identity|" + r[2] + "|bytes|" + r[4])[0];
+            md.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" | ")
+                    .append(r[3]).append(" | ").append(r[4]).append(" | ").append(num(Double.parseDouble(r[7])))
+                    .append(" | ").append(num(rate)).append(" | ").append(pct(rate / ident)).append(" | ")
+                    .append(num(Double.parseDouble(r[13]))).append(" | ").append(num(Double.parseDouble(r[14])))
+                    .append(" |\n");
+        }
+        md.append("\n");
+        for (String model : MODELS) {
+            double ident = of.apply(model + "|identity|binary|bytes|at-least-once")[0];
+            double binary = of.apply(model + "|job|binary|binary|at-least-once")[0];
+            double json = of.apply(model + "|job|binary|json|at-least-once")[0];
+            double eo = of.apply(model + "|job|binary|binary|exactly-once")[0];
+            if (Double.isNaN(ident) || Double.isNaN(binary)) {
+                continue;
+            }
+            if (model.equals("digits-mlp")) {
+                target("Kafka job ≥ 80% of the identity job's records/s, digits-mlp, binary input and predictions, "
+                        + "at-least-once", pct(binary / ident) + " (" + num(binary) + " vs " + num(ident) + ")",
+                        binary / ident >= 0.8);
+                if (!Double.isNaN(json)) {
+                    target("the same with JSON predictions (the default format)", pct(json / ident),
+                            json / ident >= 0.8);
+                }
+            } else {
+                double ceiling = Math.min(ident, operatorCeiling.getOrDefault(model, Double.NaN));
+                target("Kafka job ≥ 90% of min(identity, operator p2 batch 64), " + model + ", binary, "
+                        + "at-least-once", pct(binary / ceiling) + " (" + num(binary) + " vs " + num(ceiling) + ")",
+                        binary / ceiling >= 0.9);
+            }
+            if (!Double.isNaN(eo)) {
+                target("exactly-once (2 s checkpoints) within 10% of at-least-once, " + model,
+                        pct(eo / binary) + " (" + num(eo) + " vs " + num(binary) + ")", eo / binary >= 0.9);
+            }
+        }
+        double[] id = of.apply("digits-mlp|identity|binary|bytes|at-least-once");
+        double[] de = of.apply("digits-mlp|decode-encode|binary|json|at-least-once");
+        double[] job = of.apply("digits-mlp|job|binary|json|at-least-once");
+        if (!Double.isNaN(id[1] + de[1] + job[1])) {
+            md.append("CPU per record of the job's JVM, digits-mlp, JSON predictions, by stage (differences of the ")
+                    .append("rows above): Kafka source + sink ").append(num(id[1])).append(" µs; decoding WIT1 and ")
+                    .append("encoding the prediction ").append(num(de[1] - id[1])).append(" µs; inference (operator ")
+                    .append("and wasm) ").append(num(job[1] - de[1])).append(" µs.\n\n");
+        }
+    }
+
+    /** EndToEndBench: latency under a paced load, split into the operator's part and the rest. */
+    void latencySection() throws IOException {
         List<String[]> rows = csv("e2e.csv");
         if (rows.isEmpty()) {
             return;
         }
-        md.append("## End to end: Kafka -> Flink -> Kafka\n\n")
-                .append("`EndToEndBench`: the project's `InferenceJob` (Kafka source, decode, inference, Kafka sinks) ")
-                .append("on a local MiniCluster, against a real Kafka broker running **in the same JVM** ")
-                .append("(`EmbeddedKafka`, KRaft, one node), binary WIT1 records, at-least-once delivery ")
-                .append("(exactly-once makes predictions visible only when a checkpoint commits, so its latency is ")
-                .append("the checkpoint interval). Broker, Flink, producer and consumer share the 2 cores. Latency: ")
-                .append("from the producer's `send` to the consumer receiving the prediction. Saturation: the ")
-                .append("producer keeps 10,000 records in flight, so that latency is mostly queueing; fixed rate: a ")
-                .append("paced producer at half the measured saturation rate.\n\n")
-                .append("| model | phase | offered records/s | records | records/s | p50 ms | p99 ms | batch | parallelism |\n")
-                .append("|---|---|---|---|---|---|---|---|---|\n");
+        md.append("## End to end: latency under a paced load\n\n")
+                .append("`EndToEndBench`: the `InferenceJob` on a local MiniCluster in the benchmark's JVM (2 slots, ")
+                .append("checkpoints every 2 s, binary input and predictions), a KRaft broker in its own JVM. ")
+                .append("Saturation: the producer keeps 10,000 records in flight; then a paced producer (linger.ms 0) ")
+                .append("at a share of the saturation rate. Latency from the producer's `send` to the consumer's ")
+                .append("receipt; queue and operator (queue + wasm call) from the prediction itself, outside = the ")
+                .append("rest (source fetch, sink linger, broker, consumer fetch). Exactly-once makes predictions ")
+                .append("visible when a checkpoint commits, so its latency is bounded by the checkpoint interval ")
+                .append("(2 s), not by these settings.\n\n")
+                .append("| model | profile | delivery | phase | offered/s | records/s | p50 ms | p99 ms | p99.9 ms | ")
+                .append("queue p50 / p99 ms | operator p99 ms | outside p50 / p99 ms | batch |\n")
+                .append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String[] r : rows) {
-            md.append("| ").append(r[0]).append(" | ").append(r[1]).append(" | ").append(r[2]).append(" | ")
-                    .append(r[3]).append(" | ").append(num(Double.parseDouble(r[4]))).append(" | ")
-                    .append(num(Double.parseDouble(r[5]))).append(" | ").append(num(Double.parseDouble(r[6])))
-                    .append(" | ").append(r[7]).append(" | ").append(r[8]).append(" |\n");
+            md.append("| ").append(r[0]).append(" | ").append(r[16]).append(" | ").append(r[15]).append(" | ")
+                    .append(r[1]).append(" | ").append(r[2]).append(" | ").append(num(d(r[4]))).append(" | ")
+                    .append(num(d(r[5]))).append(" | ").append(num(d(r[6]))).append(" | ").append(num(d(r[7])))
+                    .append(" | ").append(num(d(r[8]))).append(" / ").append(num(d(r[9]))).append(" | ")
+                    .append(num(d(r[10]))).append(" | ").append(num(d(r[11]))).append(" / ").append(num(d(r[12])))
+                    .append(" | ").append(r[13]).append(" |\n");
+            if (r[16].equals("latency") && r[15].equals("at-least-once") && r[1].equals("paced 50%")) {
+                int maxDelay = Integer.parseInt(io.wasminference.jobs.kafka.Profile.LATENCY.jobOptions()
+                        .get("max-delay-ms"));
+                target("--profile latency: p99 ≤ max batch delay (" + maxDelay + " ms) + 5 ms at 50% of saturation, "
+                        + r[0], num(d(r[6])) + " ms (p99.9 " + num(d(r[7])) + " ms)", d(r[6]) <= maxDelay + 5);
+            }
         }
         md.append("\n");
+    }
+
+    private static double d(String v) {
+        return Double.parseDouble(v);
     }
 
     // ------------------------------------------------------------------------------------------------- memory

@@ -70,10 +70,33 @@ class BenchWiringTest {
         Files.writeString(results.resolve("operator.csv"),
                 "model,pipeline,parallelism,batch,effective_batch,records,repeat,records_per_s\n"
                         + "fashion-lenet5,identity,1,0,0,1000,0,100000\nfashion-lenet5,wasm,1,64,64,1000,0,700\n");
+        String drainHeader = "model,pipeline,input,output,delivery,round,small,large,runtime_small_s,runtime_large_s,"
+                + "wall_small_s,wall_large_s,records_per_s,job_cpu_us,broker_cpu_us\n";
+        Files.writeString(results.resolve("drain.csv"), drainHeader
+                + "digits-mlp,identity,binary,bytes,at-least-once,0,200000,1000000,2,10,8,16,100000,5,3\n"
+                + "digits-mlp,identity,binary,bytes,at-least-once,1,200000,1000000,2,12,8,18,80000,5,3\n"
+                + "digits-mlp,decode-encode,binary,json,at-least-once,0,200000,1000000,2,14,8,20,66000,7,3\n"
+                + "digits-mlp,job,binary,binary,at-least-once,0,200000,1000000,2,11,8,17,85000,9,3\n"
+                + "digits-mlp,job,binary,json,at-least-once,0,200000,1000000,2,18,8,24,50000,11,3\n"
+                + "digits-mlp,job,binary,binary,exactly-once,0,200000,1000000,2,12,8,18,80000,10,4\n");
+        Files.writeString(results.resolve("e2e.csv"), "model,phase,offered_per_s,records,records_per_s,p50_ms,"
+                + "p99_ms,p999_ms,queue_p50_ms,queue_p99_ms,operator_p99_ms,kafka_p50_ms,kafka_p99_ms,batch,"
+                + "parallelism,delivery,profile\n"
+                + "digits-mlp,paced 50%,20000,200000,19990,3.1,5.0,9.5,0.8,2.1,2.4,2.2,3.0,64,2,at-least-once,latency\n");
         Path docs = dir.resolve("docs");
         new Report(results, docs).write();
         String md = Files.readString(docs.resolve("benchmarks.md"));
         assertThat(md).contains("## Targets", "| fashion-lenet5 | 1 | 64 | 700 |", "**missed**", "0.80x");
+        // the drain table takes each variant's best round and relates it to the identity job
+        assertThat(md).contains("| digits-mlp | job | binary | binary | at-least-once | 1,000,000 | 85,000 | 85% |",
+                "Kafka job ≥ 80% of the identity job's records/s, digits-mlp, binary input and predictions, "
+                        + "at-least-once | 85% (85,000 vs 100,000) | met",
+                "the same with JSON predictions (the default format) | 50% | **missed**",
+                "within 10% of at-least-once, digits-mlp | 94% (80,000 vs 85,000) | met",
+                "Kafka source + sink 5.00 µs; decoding WIT1 and encoding the prediction 2.00 µs; inference "
+                        + "(operator and wasm) 4.00 µs");
+        assertThat(md).contains("| digits-mlp | latency | at-least-once | paced 50% | 20000 | 19,990 | 3.10 | 5.00 | "
+                + "9.50 |", "p99 ≤ max batch delay (2 ms) + 5 ms at 50% of saturation, digits-mlp | 5.00 ms");
         assertThat(docs.resolve("benchmarks/kernel-fashion-lenet5.png")).isNotEmptyFile();
         assertThat(docs.resolve("benchmarks/operator.png")).isNotEmptyFile();
     }

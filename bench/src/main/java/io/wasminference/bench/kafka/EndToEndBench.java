@@ -2,9 +2,10 @@ package io.wasminference.bench.kafka;
 
 import io.wasminference.bench.BenchModel;
 import io.wasminference.bench.Results;
+import io.wasminference.format.BinaryPredictionCodec;
 import io.wasminference.format.BinaryTensorCodec;
+import io.wasminference.record.Prediction;
 import io.wasminference.format.RecordDecoder;
-import io.wasminference.jobs.kafka.EmbeddedKafka;
 import io.wasminference.jobs.kafka.InferenceJob;
 import io.wasminference.jobs.kafka.InferenceJobOptions;
 import io.wasminference.jobs.kafka.JobOptions;
@@ -23,7 +24,6 @@ import org.apache.kafka.common.TopicPartition;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -31,16 +31,17 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
- * End to end: Kafka -> Flink (the project's InferenceJob, local MiniCluster) -> Kafka, with a real Kafka broker
- * running in this JVM (EmbeddedKafka, KRaft), binary WIT1 input records, at-least-once delivery, parallelism 2.
- * Everything (broker, Flink, producer, consumer) shares this JVM and the machine's cores.
+ * End to end latency: Kafka -> Flink (the project's InferenceJob, local MiniCluster in this JVM) -> Kafka, with a
+ * KRaft broker in its own JVM ({@link BrokerProcess}), binary WIT1 input records and binary predictions (so the
+ * consumer can read each prediction's queue and inference time), parallelism 2.
  *
- * <p>Two phases per model, one job: saturation (the producer keeps {@value Run#WINDOW} records in flight, so the
- * job never waits for input; records/s of predictions, and the latency of those records, which is mostly
- * queueing behind the window), then a fixed offered rate (a
- * paced producer at {@code --rate-fraction} of the measured saturation rate; latency from send to the
- * consumer's receipt of the prediction, p50/p99). The record key carries the send sequence number.
- * Appends: model,phase,offered_per_s,records,records_per_s,p50_ms,p99_ms,batch,parallelism,delivery
+ * <p>Per model, one job: saturation (the producer keeps {@value Run#WINDOW} records in flight, so the job never
+ * waits for input; records/s of predictions), then a paced producer at each of {@code --rate-fractions} of that
+ * rate. Latency is from the producer's send to the consumer's receipt of the prediction (the record key carries
+ * the send sequence number), split into the operator's part (batch queue + wasm call, from the prediction) and
+ * the rest (producer linger, broker, source fetch, sink, consumer fetch). {@code --profile} and {@code --delivery}
+ * are the job's options. Appends: model,phase,offered_per_s,records,records_per_s,p50_ms,p99_ms,p999_ms,
+ * queue_p50_ms,queue_p99_ms,operator_p99_ms,kafka_p50_ms,kafka_p99_ms,batch,parallelism,delivery,profile
  */
 public final class EndToEndBench {
     private EndToEndBench() {}
@@ -48,23 +49,24 @@ public final class EndToEndBench {
     public static void main(String[] args) throws Exception {
         String[] models = Results.arg(args, "models", "fashion-lenet5").split(",");
         int seconds = Integer.parseInt(Results.arg(args, "seconds", "10"));
-        double fraction = Double.parseDouble(Results.arg(args, "rate-fraction", "0.5"));
-        int batch = Integer.parseInt(Results.arg(args, "batch", "64"));
+        double[] fractions = java.util.Arrays.stream(Results.arg(args, "rate-fractions", "0.25,0.5,0.8").split(","))
+                .mapToDouble(Double::parseDouble).toArray();
+        String batch = Results.arg(args, "batch", "");
         int parallelism = Integer.parseInt(Results.arg(args, "parallelism", "2"));
         Path out = Path.of(Results.arg(args, "out", "target/bench-results/e2e.csv"));
         // job: the InferenceJob; identity: the same Kafka source and sink passing the bytes through (this machine's
         // ceiling for the Kafka path, issue 15)
         String pipeline = Results.arg(args, "pipeline", "job");
-        InferenceJobOptions.OutputFormat format = InferenceJobOptions.OutputFormat.valueOf(
-                Results.arg(args, "output-format", "json").toUpperCase(java.util.Locale.ROOT));
-        boolean includeOutputs = Boolean.parseBoolean(Results.arg(args, "include-outputs", "true"));
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        String profile = Results.arg(args, "profile", "");
+        DeliveryGuarantee delivery = DeliveryGuarantee.valueOf(
+                Results.arg(args, "delivery", "at-least-once").replace('-', '_').toUpperCase(java.util.Locale.ROOT));
+        try (BrokerProcess broker = BrokerProcess.start()) {
             for (String id : models) {
-                Run run = new EndToEndBench.Run(kafka.bootstrapServers(), BenchModel.of(id), batch, parallelism,
-                        seconds, fraction, out);
+                Run run = new EndToEndBench.Run(broker.bootstrap(), BenchModel.of(id), batch, parallelism,
+                        seconds, fractions, out);
                 run.pipeline = pipeline;
-                run.format = format;
-                run.includeOutputs = includeOutputs;
+                run.profile = profile;
+                run.delivery = delivery;
                 run.go();
             }
         }
@@ -75,26 +77,27 @@ public final class EndToEndBench {
     static final class Run {
         final String bootstrap;
         final BenchModel model;
-        final int batch;
+        final String batch;
         final int parallelism;
         final int seconds;
-        final double fraction;
+        final double[] fractions;
         final Path out;
         final String in;
         final String outTopic;
         byte[][] payloads = new byte[BenchModel.SAMPLES][];
         String pipeline = "job";
-        InferenceJobOptions.OutputFormat format = InferenceJobOptions.OutputFormat.JSON;
-        boolean includeOutputs = true;
+        String profile = "";
+        DeliveryGuarantee delivery = DeliveryGuarantee.AT_LEAST_ONCE;
         volatile long[] sentNanos = new long[1 << 22];
 
-        Run(String bootstrap, BenchModel model, int batch, int parallelism, int seconds, double fraction, Path out) {
+        Run(String bootstrap, BenchModel model, String batch, int parallelism, int seconds, double[] fractions,
+                Path out) {
             this.bootstrap = bootstrap;
             this.model = model;
             this.batch = batch;
             this.parallelism = parallelism;
             this.seconds = seconds;
-            this.fraction = fraction;
+            this.fractions = fractions;
             this.out = out;
             String suffix = model.id() + "-" + Long.toHexString(System.nanoTime());
             this.in = "bench-in-" + suffix;
@@ -106,7 +109,7 @@ public final class EndToEndBench {
 
         void go() throws Exception {
             KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(in, 2, outTopic, 2, outTopic + "-dlq", 1));
-            JobOptions o = JobOptions.builder()
+            JobOptions.Builder b = JobOptions.builder()
                     .set(InferenceJobOptions.BOOTSTRAP, bootstrap)
                     .set(InferenceJobOptions.INPUT_TOPIC, in)
                     .set(InferenceJobOptions.OUTPUT_TOPIC, outTopic)
@@ -114,24 +117,35 @@ public final class EndToEndBench {
                     .set(InferenceJobOptions.GROUP_ID, "bench-" + in)
                     .set(InferenceJobOptions.MODEL, "classpath:samples/" + model.id() + "/model.wasm")
                     .set(InferenceJobOptions.FORMAT, RecordDecoder.Format.BINARY)
-                    .set(InferenceJobOptions.BATCH_SIZE, batch)
-                    .set(InferenceJobOptions.MAX_DELAY_MS, 5)
                     .set(InferenceJobOptions.PARALLELISM, parallelism)
-                    .set(InferenceJobOptions.DELIVERY, DeliveryGuarantee.AT_LEAST_ONCE)
-                    .set(InferenceJobOptions.CHECKPOINT_MS, 1000)
-                    .set(InferenceJobOptions.OUTPUT_FORMAT, format)
-                    .set(InferenceJobOptions.INCLUDE_OUTPUTS, includeOutputs)
-                    .build();
+                    .set(InferenceJobOptions.DELIVERY, delivery)
+                    .set(InferenceJobOptions.CHECKPOINT_MS, 2000)
+                    .set(InferenceJobOptions.OUTPUT_FORMAT, InferenceJobOptions.OutputFormat.BINARY);
+            if (!profile.isEmpty()) {
+                b.argument(InferenceJobOptions.PROFILE.key(), profile);
+            }
+            if (!batch.isEmpty()) {
+                b.argument(InferenceJobOptions.BATCH_SIZE.key(), batch);
+            }
+            JobOptions o = b.build();
+            effectiveBatch = o.get(InferenceJobOptions.BATCH_SIZE);
             Configuration conf = new Configuration();
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
             if (pipeline.equals("identity")) {
-                IdentityJob.build(env, bootstrap, in, outTopic, parallelism);
+                IdentityJob.build(env, bootstrap, in, outTopic, parallelism, false, delivery, 2000);
             } else {
                 InferenceJob.build(env, o);
             }
             JobClient job = env.executeAsync("bench e2e " + model.id());
-            try (KafkaProducer<byte[], byte[]> producer = KafkaTools.producer(bootstrap, new Properties());
+            // the upstream producer sends at once (linger.ms 0), so what is measured is the job's latency
+            Properties producerProps = new Properties();
+            producerProps.put("bootstrap.servers", bootstrap);
+            producerProps.put("linger.ms", "0");
+            producerProps.put("acks", "all");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps,
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer());
                  KafkaConsumer<byte[], byte[]> consumer = KafkaTools.consumer(bootstrap, new Properties())) {
                 List<TopicPartition> parts = List.of(new TopicPartition(outTopic, 0), new TopicPartition(outTopic, 1));
                 consumer.assign(parts);
@@ -158,40 +172,46 @@ public final class EndToEndBench {
                 rx.expect(satCount);
                 t.join(TimeUnit.SECONDS.toMillis(600));
                 double satRate = rx.rate();
-                Results.append(out, HEADER, label(), "saturation", "max", satCount, satRate, rx.p(0.5), rx.p(0.99),
-                        batch, parallelism, "at-least-once");
-                // fixed rate
-                double rate = Math.max(1, satRate * fraction);
-                long fixedStart = seq;
-                long count = (long) (rate * seconds);
-                rx = new Receiver(consumer, fixedStart);
-                rx.expect(count);
-                t = new Thread(rx, "bench-consumer");
-                t.start();
-                seq = produce(producer, seq, count, rate);
-                producer.flush();
-                t.join(TimeUnit.SECONDS.toMillis(600));
-                Results.append(out, HEADER, label(), "fixed-rate", Math.round(rate), count, rx.rate(), rx.p(0.5),
-                        rx.p(0.99), batch, parallelism, "at-least-once");
+                append("saturation", "max", satCount, rx);
+                for (double fraction : fractions) {
+                    double rate = Math.max(1, satRate * fraction);
+                    long fixedStart = seq;
+                    long count = (long) (rate * seconds);
+                    rx = new Receiver(consumer, fixedStart);
+                    rx.expect(count);
+                    t = new Thread(rx, "bench-consumer");
+                    t.start();
+                    seq = produce(producer, seq, count, rate);
+                    producer.flush();
+                    t.join(TimeUnit.SECONDS.toMillis(600));
+                    append("paced " + Math.round(fraction * 100) + "%", Long.toString(Math.round(rate)), count, rx);
+                }
             } finally {
                 job.cancel().get(60, TimeUnit.SECONDS);
             }
         }
 
-        /** The model column: the model, and the variant when it is not the default job with JSON outputs. */
+        int effectiveBatch;
+
+        void append(String phase, String offered, long records, Receiver rx) {
+            Results.append(out, HEADER, label(), phase, offered, records, rx.rate(), rx.p(rx.total, 0.5),
+                    rx.p(rx.total, 0.99), rx.p(rx.total, 0.999), rx.p(rx.queue, 0.5), rx.p(rx.queue, 0.99),
+                    rx.p(rx.operator, 0.99), rx.p(rx.kafka, 0.5), rx.p(rx.kafka, 0.99), effectiveBatch, parallelism,
+                    delivery.toString().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                    profile.isEmpty() ? "default" : profile);
+        }
+
+        /** The model column: the model, and the pipeline when it is not the job. */
         String label() {
-            if (pipeline.equals("identity")) {
-                return model.id() + " identity";
-            }
-            return model.id() + (format == InferenceJobOptions.OutputFormat.JSON ? "" : " binary")
-                    + (includeOutputs ? "" : " no-outputs");
+            return model.id() + (pipeline.equals("identity") ? " identity" : "");
         }
 
         /** Saturation: at most this many records in flight (sent, no prediction yet). */
         static final int WINDOW = 10_000;
 
-        static final String HEADER =
-                "model,phase,offered_per_s,records,records_per_s,p50_ms,p99_ms,batch,parallelism,delivery";
+        static final String HEADER = "model,phase,offered_per_s,records,records_per_s,p50_ms,p99_ms,p999_ms,"
+                + "queue_p50_ms,queue_p99_ms,operator_p99_ms,kafka_p50_ms,kafka_p99_ms,batch,parallelism,delivery,"
+                + "profile";
 
         /** Sends {@code n} records from sequence {@code from}, paced at {@code rate}/s (0: as fast as possible). */
         long produce(KafkaProducer<byte[], byte[]> producer, long from, long n, double rate) {
@@ -232,7 +252,11 @@ public final class EndToEndBench {
             final KafkaConsumer<byte[], byte[]> consumer;
             final long from;
             volatile long expected = Long.MAX_VALUE;
-            final List<Long> latencies = new ArrayList<>();
+            /** Nanoseconds from send to receipt; of it, in the batch queue; in the operator; outside it. */
+            final LongList total = new LongList();
+            final LongList queue = new LongList();
+            final LongList operator = new LongList();
+            final LongList kafka = new LongList();
             long first;
             long last;
             volatile long got;
@@ -261,7 +285,15 @@ public final class EndToEndBench {
                         }
                         last = now;
                         got++;
-                        latencies.add(now - sentNanos[(int) seq]);
+                        long latency = now - sentNanos[(int) seq];
+                        total.add(latency);
+                        if (BinaryPredictionCodec.isBinaryPrediction(r.value())) {
+                            Prediction p = BinaryPredictionCodec.decode(r.value());
+                            long op = (p.queueMicros() + p.inferenceMicros()) * 1000;
+                            queue.add(p.queueMicros() * 1000);
+                            operator.add(op);
+                            kafka.add(latency - op);
+                        }
                     }
                 }
             }
@@ -270,14 +302,33 @@ public final class EndToEndBench {
                 return got <= 1 ? 0 : (got - 1) / ((last - first) / 1e9);
             }
 
-            double p(double q) {
-                long[] l = latencies.stream().mapToLong(Long::longValue).toArray();
-                if (l.length == 0) {
+            /** The {@code q} quantile of {@code l} in milliseconds, NaN when empty. */
+            double p(LongList l, double q) {
+                long[] a = l.sorted();
+                if (a.length == 0) {
                     return Double.NaN;
                 }
-                Arrays.sort(l);
-                return l[Math.min(l.length - 1, (int) Math.floor(q * l.length))] / 1e6;
+                return a[Math.min(a.length - 1, (int) Math.floor(q * a.length))] / 1e6;
             }
+        }
+    }
+
+    /** A growable array of longs (millions of latencies without boxing). */
+    static final class LongList {
+        private long[] values = new long[1024];
+        private int size;
+
+        void add(long v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        long[] sorted() {
+            long[] a = Arrays.copyOf(values, size);
+            Arrays.sort(a);
+            return a;
         }
     }
 }

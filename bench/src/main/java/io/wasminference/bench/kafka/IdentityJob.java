@@ -23,9 +23,15 @@ final class IdentityJob {
     private IdentityJob() {}
 
     static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism) {
+        build(env, bootstrap, in, out, parallelism, false, DeliveryGuarantee.AT_LEAST_ONCE, 1000);
+    }
+
+    /** As above; {@code bounded} stops at the input's end offsets at start, as the job's --bounded does. */
+    static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism,
+            boolean bounded, DeliveryGuarantee delivery, int checkpointMs) {
         TypeInformation<Tuple2<byte[], byte[]>> type = Types.TUPLE(Types.PRIMITIVE_ARRAY(Types.BYTE),
                 Types.PRIMITIVE_ARRAY(Types.BYTE));
-        KafkaSource<Tuple2<byte[], byte[]>> source = KafkaSource.<Tuple2<byte[], byte[]>>builder()
+        var source = KafkaSource.<Tuple2<byte[], byte[]>>builder()
                 .setBootstrapServers(bootstrap).setTopics(in).setGroupId("bench-identity-" + in)
                 .setStartingOffsets(OffsetsInitializer.earliest())
                 .setDeserializer(new KafkaRecordDeserializationSchema<Tuple2<byte[], byte[]>>() {
@@ -38,14 +44,22 @@ final class IdentityJob {
                     public TypeInformation<Tuple2<byte[], byte[]>> getProducedType() {
                         return type;
                     }
-                }).build();
-        KafkaSink<Tuple2<byte[], byte[]>> sink = KafkaSink.<Tuple2<byte[], byte[]>>builder()
-                .setBootstrapServers(bootstrap).setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                });
+        if (bounded) {
+            source.setBounded(OffsetsInitializer.latest());
+        }
+        // the job's consumer and producer settings: read committed records, a 15 min transaction timeout
+        source.setProperty("isolation.level", "read_committed");
+        var sink = KafkaSink.<Tuple2<byte[], byte[]>>builder()
+                .setBootstrapServers(bootstrap).setDeliveryGuarantee(delivery)
+                .setProperty("transaction.timeout.ms", "900000")
                 .setRecordSerializer((KafkaRecordSerializationSchema<Tuple2<byte[], byte[]>>) (t, ctx, ts) ->
-                        new ProducerRecord<>(out, null, ts, t.f0, t.f1))
-                .build();
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka " + in).setParallelism(parallelism)
-                .sinkTo(sink).name("kafka " + out).setParallelism(parallelism);
-        env.enableCheckpointing(1000);
+                        new ProducerRecord<>(out, null, ts, t.f0, t.f1));
+        if (delivery == DeliveryGuarantee.EXACTLY_ONCE) {
+            sink.setTransactionalIdPrefix("bench-identity-" + out);
+        }
+        env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka " + in).setParallelism(parallelism)
+                .sinkTo(sink.build()).name("kafka " + out).setParallelism(parallelism);
+        env.enableCheckpointing(checkpointMs);
     }
 }

@@ -57,12 +57,9 @@ public final class InferenceJob {
             // Below the transaction timeout: a transaction must not outlive the checkpoint that commits it.
             env.getCheckpointConfig().setCheckpointTimeout(o.get(InferenceJobOptions.CHECKPOINT_TIMEOUT_MS));
         }
+        o.getOptional(InferenceJobOptions.BUFFER_TIMEOUT_MS).ifPresent(env::setBufferTimeout);
         Properties kafka = o.kafkaProperties();
 
-        Properties sourceProps = new Properties();
-        sourceProps.putAll(kafka);
-        // Upstream producers may be transactional: never read what they aborted.
-        sourceProps.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var source = KafkaSource.<Either<InferenceRequest, DeadLetter>>builder()
                 .setBootstrapServers(o.bootstrap())
                 .setTopics(o.inputTopic())
@@ -70,7 +67,7 @@ public final class InferenceJob {
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RequestDeserializer(o.model(), o.get(InferenceJobOptions.FORMAT),
                         o.get(InferenceJobOptions.MAX_RECORD_BYTES)))
-                .setProperties(sourceProps);
+                .setProperties(sourceProperties(o, kafka));
         if (o.get(InferenceJobOptions.BOUNDED)) {
             source.setBounded(OffsetsInitializer.latest());
         }
@@ -172,10 +169,21 @@ public final class InferenceJob {
         }
     }
 
-    private static <T> KafkaSink<T> sink(JobOptions o, Properties kafka, String name,
+    /** The input source's consumer properties: {@code kafka.*}, then the profile's, then the job's defaults. */
+    static Properties sourceProperties(JobOptions o, Properties kafka) {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        o.profileConsumerProperties().forEach(props::putIfAbsent);
+        // Upstream producers may be transactional: never read what they aborted.
+        props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
+    static <T> KafkaSink<T> sink(JobOptions o, Properties kafka, String name,
             org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema<T> serializer) {
         Properties props = new Properties();
         props.putAll(kafka);
+        o.profileProducerProperties().forEach(props::putIfAbsent);
         // The connector's default (1 h) exceeds a default broker's transaction.max.timeout.ms (15 min); 15 min
         // leaves room for slow checkpoints (a failed batch is retried for up to its time budget).
         props.putIfAbsent("transaction.timeout.ms",

@@ -55,10 +55,19 @@ public final class InferenceJobOptions {
     public static final ConfigOption<RecordDecoder.Format> FORMAT = ConfigOptions.key("format")
             .enumType(RecordDecoder.Format.class).defaultValue(RecordDecoder.Format.AUTO)
             .withDescription("input format: auto, json or binary");
+    public static final ConfigOption<Profile> PROFILE = ConfigOptions.key("profile").enumType(Profile.class)
+            .noDefaultValue()
+            .withDescription("tuning preset: latency or throughput; sets batch-size, max-delay-ms, "
+                    + "buffer-timeout-ms and the Kafka clients' batching (linger.ms, batch.size, fetch.min.bytes, "
+                    + "fetch.max.wait.ms) unless given (docs/operations.md); not set: the defaults shown");
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("batch-size").intType()
             .defaultValue(64).withDescription("most records per wasm call");
     public static final ConfigOption<Integer> MAX_DELAY_MS = ConfigOptions.key("max-delay-ms").intType()
             .defaultValue(10).withDescription("longest a record waits for a batch");
+    public static final ConfigOption<Integer> BUFFER_TIMEOUT_MS = ConfigOptions.key("buffer-timeout-ms").intType()
+            .noDefaultValue()
+            .withDescription("Flink's network buffer timeout between operators that are not chained (not set: "
+                    + "execution.buffer-timeout, 100 ms)");
     public static final ConfigOption<Integer> TIMEOUT_MS = ConfigOptions.key("timeout-ms").intType()
             .defaultValue(10_000).withDescription("deadline of one wasm call");
     public static final ConfigOption<Integer> STARTUP_TIMEOUT_MS = ConfigOptions.key("startup-timeout-ms").intType()
@@ -134,11 +143,11 @@ public final class InferenceJobOptions {
 
     /** Every option, in the order help texts list them. */
     public static final List<ConfigOption<?>> ALL = List.of(BOOTSTRAP, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
-            MODEL, MODEL_SHA256, ABI, GROUP_ID, FORMAT, BATCH_SIZE, MAX_DELAY_MS, TIMEOUT_MS, STARTUP_TIMEOUT_MS,
-            BATCH_BUDGET_MS, MEMORY_MIB, PARALLELISM, CHECKPOINT_MS, DELIVERY, CHECKPOINT_TIMEOUT_MS,
-            TRANSACTION_TIMEOUT_MS, MAX_RECORD_BYTES, DEAD_LETTER_PAYLOAD_BYTES, TOP_K, INCLUDE_OUTPUTS,
-            OUTPUT_FORMAT, MAX_OUTPUT_BYTES, BOUNDED, MODEL_REPO, CONTROL_TOPIC, TRUSTED_KEYS, STATUS_TOPIC, CHECKPOINT_DIR,
-            FROM_CHECKPOINT, FRESH, RESTART_ATTEMPTS, RESTART_DELAY_MS);
+            MODEL, MODEL_SHA256, ABI, GROUP_ID, FORMAT, PROFILE, BATCH_SIZE, MAX_DELAY_MS, BUFFER_TIMEOUT_MS,
+            TIMEOUT_MS, STARTUP_TIMEOUT_MS, BATCH_BUDGET_MS, MEMORY_MIB, PARALLELISM, CHECKPOINT_MS, DELIVERY,
+            CHECKPOINT_TIMEOUT_MS, TRANSACTION_TIMEOUT_MS, MAX_RECORD_BYTES, DEAD_LETTER_PAYLOAD_BYTES, TOP_K,
+            INCLUDE_OUTPUTS, OUTPUT_FORMAT, MAX_OUTPUT_BYTES, BOUNDED, MODEL_REPO, CONTROL_TOPIC, TRUSTED_KEYS,
+            STATUS_TOPIC, CHECKPOINT_DIR, FROM_CHECKPOINT, FRESH, RESTART_ATTEMPTS, RESTART_DELAY_MS);
 
     /** The options without a default that the job cannot run without. */
     public static final Set<ConfigOption<?>> REQUIRED = Set.of(BOOTSTRAP, MODEL);

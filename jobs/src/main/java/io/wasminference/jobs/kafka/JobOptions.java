@@ -185,6 +185,26 @@ public final class JobOptions implements Serializable {
         return p;
     }
 
+    /** The profile's producer properties that {@code kafka.*} does not set (empty without a profile). */
+    public Map<String, String> profileProducerProperties() {
+        return profileDefaults(Profile::producerProperties);
+    }
+
+    /** The profile's consumer properties that {@code kafka.*} does not set (empty without a profile). */
+    public Map<String, String> profileConsumerProperties() {
+        return profileDefaults(Profile::consumerProperties);
+    }
+
+    private Map<String, String> profileDefaults(java.util.function.Function<Profile, Map<String, String>> part) {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        conf.getOptional(InferenceJobOptions.PROFILE).ifPresent(p -> part.apply(p).forEach((k, v) -> {
+            if (!kafka.containsKey(k)) {
+                defaults.put(k, v);
+            }
+        }));
+        return defaults;
+    }
+
     /** How the command line spells an option: {@code --batch-size}. */
     public static String flag(ConfigOption<?> option) {
         return "--" + option.key();
@@ -266,6 +286,20 @@ public final class JobOptions implements Serializable {
             });
             Configuration conf = Configuration.fromMap(options);
             conf.addAll(typed);
+            // A profile's values are defaults: anything given, in any source, wins.
+            Optional<Profile> profile;
+            try {
+                profile = conf.getOptional(InferenceJobOptions.PROFILE);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(flag(InferenceJobOptions.PROFILE) + " must be latency or throughput, got '"
+                        + options.get(InferenceJobOptions.PROFILE.key()) + "'");
+            }
+            if (profile.isPresent()) {
+                Map<String, String> withProfile = new LinkedHashMap<>(profile.get().jobOptions());
+                withProfile.putAll(options);
+                conf = Configuration.fromMap(withProfile);
+                conf.addAll(typed);
+            }
             JobOptions o = new JobOptions(conf, kafka);
             o.validate();
             return o;

@@ -178,6 +178,45 @@ class JobOptionsTest {
                 .hasMessageContaining("missing required option --bootstrap");
     }
 
+    @Test
+    void aProfileSetsDefaultsAndAnythingGivenWins() {
+        JobOptions latency = JobArguments.parse("--bootstrap", "b", "--model", "m", "--profile", "latency");
+        assertThat(latency.get(InferenceJobOptions.MAX_DELAY_MS)).isEqualTo(2);
+        assertThat(latency.get(InferenceJobOptions.BUFFER_TIMEOUT_MS)).isZero();
+        assertThat(latency.profileProducerProperties()).containsEntry("linger.ms", "0");
+
+        JobOptions given = JobOptions.builder()
+                .flinkConfiguration(java.util.Map.of("wasm-inference.max-delay-ms", "7"))
+                .argument("bootstrap", "b").argument("model", "m").argument("profile", "throughput")
+                .argument("batch-size", "32").argument("kafka.linger.ms", "5").build();
+        assertThat(given.get(InferenceJobOptions.BATCH_SIZE)).isEqualTo(32);
+        assertThat(given.get(InferenceJobOptions.MAX_DELAY_MS)).isEqualTo(7);
+        assertThat(given.get(InferenceJobOptions.BUFFER_TIMEOUT_MS))
+                .isEqualTo(Integer.valueOf(Profile.THROUGHPUT.jobOptions().get("buffer-timeout-ms")));
+        assertThat(given.profileProducerProperties()).doesNotContainKey("linger.ms").containsKey("batch.size");
+        assertThat(given.kafkaProperties()).containsEntry("linger.ms", "5");
+        assertThat(InferenceJob.sourceProperties(given, given.kafkaProperties()))
+                .containsEntry("fetch.min.bytes", Profile.THROUGHPUT.consumerProperties().get("fetch.min.bytes"))
+                .containsEntry("isolation.level", "read_committed");
+
+        JobOptions none = JobArguments.parse("--bootstrap", "b", "--model", "m");
+        assertThat(none.get(InferenceJobOptions.MAX_DELAY_MS)).isEqualTo(10);
+        assertThat(none.getOptional(InferenceJobOptions.BUFFER_TIMEOUT_MS)).isEmpty();
+        assertThat(none.profileProducerProperties()).isEmpty();
+        assertThat(none.profileConsumerProperties()).isEmpty();
+    }
+
+    @Test
+    void theJobAppliesTheProfilesBufferTimeoutAndAnUnknownProfileIsAUsageError() {
+        var env = org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+        InferenceJob.build(env, JobArguments.parse("--bootstrap", "localhost:1", "--model", "sample:digits-mlp",
+                "--profile", "latency"));
+        assertThat(env.getBufferTimeout()).isZero();
+        assertThatThrownBy(() -> JobArguments.parse("--bootstrap", "b", "--model", "m", "--profile", "fast"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("--profile").hasMessageContaining("fast");
+    }
+
     /** Every option documents itself: a description, and a default unless it is required or optional by nature. */
     @Test
     void everyOptionHasADescriptionAndAUniqueKey() {
