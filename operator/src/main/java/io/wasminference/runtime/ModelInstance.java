@@ -141,7 +141,12 @@ public final class ModelInstance implements AutoCloseable {
             LiveInstance s = sandbox;
             sandbox = null;
             memoryBytes = 0;
-            s.close();
+            try {
+                s.close();
+            } catch (RuntimeException closeFailure) {
+                // the model's failure is what the caller reports; a failed release must not replace it
+                cause.addSuppressed(closeFailure);
+            }
         }
     }
 

@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One live wasm instance: its {@link Store} and everything in it. The single owner of those native objects; after
+ * One live wasm instance: its {@link Store} and everything in it, owned through one {@link StoreHandles}; after
  * {@link #close()} nothing of it is touched again (a use after dispose is a JVM crash, not an exception).
  * Not thread-safe: confined to the {@link ModelInstance} that created it.
  */
@@ -38,21 +38,20 @@ final class Sandbox implements LiveInstance {
     private final CompiledModule compiled;
     private final ValidatedModule validated;
     private final SandboxLimits limits;
-    private final Store<Void> store;
-    private final List<AutoCloseable> handles = new ArrayList<>();
+    private final StoreHandles<Store<Void>> handles;
     private Memory memory;
     // Linear memory as a buffer, fetched again after every call into the module (the only time it can grow):
     // each fetch is a JNI round trip, and a call needs the view before and after.
     private ByteBuffer view;
     private Func run;
     private int control;
-    private boolean closed;
 
     private Sandbox(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
         this.compiled = compiled;
         this.validated = validated;
         this.limits = limits;
-        this.store = new Store<>(null, compiled.engine().engine());
+        this.handles = StoreHandles.open("the sandbox of model " + validated.metadata().id(),
+                compiled.engine().engine());
     }
 
     /**
@@ -61,13 +60,8 @@ final class Sandbox implements LiveInstance {
      */
     static Sandbox create(CompiledModule compiled, ValidatedModule validated, SandboxLimits limits) {
         Sandbox s = new Sandbox(compiled, validated, limits);
-        try {
-            s.start();
-            return s;
-        } catch (RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        s.handles.closeIfFails(s::start);
+        return s;
     }
 
     private void start() {
@@ -75,11 +69,11 @@ final class Sandbox implements LiveInstance {
         ModelMetadata meta = validated.metadata();
         // One deadline for the whole start-up: instantiation (start function), _initialize and wi_control.
         long startupEnd = System.nanoTime() + limits.startupTimeout().toNanos();
+        Store<Void> store = handles.store();
         store.setEpochDeadline(SharedEngine.deadlineTicks(limits.startupTimeout()));
         List<Extern> imports = new ArrayList<>();
         if (plan.imported()) {
-            Memory host = new Memory(store, new MemoryType(plan.minPages(), plan.maxPages(), false));
-            handles.add(host::dispose);
+            Memory host = handles.register(new Memory(store, new MemoryType(plan.minPages(), plan.maxPages(), false)));
             imports.add(Extern.fromMemory(host));
             memory = host;
         }
@@ -92,24 +86,20 @@ final class Sandbox implements LiveInstance {
             throw classify(e, validated.binary().hasStartFunction() ? "instantiation (start function)"
                     : "instantiation (data and element segments)", limits.startupTimeout().toMillis(), started);
         }
-        handles.add(instance::dispose);
+        handles.register(instance);
         if (!plan.imported()) {
-            memory = instance.getMemory(store, ControlBlock.EXPORT_MEMORY).orElseThrow(() ->
-                    new ModelRefusedException("the module exports no memory named 'memory'"));
-            Memory exported = memory;
-            handles.add(exported::dispose);
+            memory = handles.register(instance.getMemory(store, ControlBlock.EXPORT_MEMORY).orElseThrow(() ->
+                    new ModelRefusedException("the module exports no memory named 'memory'")));
         }
         Func initialize = instance.getFunc(store, ControlBlock.EXPORT_INITIALIZE).orElse(null);
         if (initialize != null) {
-            handles.add(initialize::dispose);
+            handles.register(initialize);
             call(initialize, "start-up (_initialize)", remainingMillis(startupEnd), limits.startupTimeout().toMillis());
         }
-        Func controlFunc = instance.getFunc(store, ControlBlock.EXPORT_CONTROL).orElseThrow(() ->
-                new ModelRefusedException("the module does not export " + ControlBlock.EXPORT_CONTROL));
-        handles.add(controlFunc::dispose);
-        run = instance.getFunc(store, ControlBlock.EXPORT_RUN).orElseThrow(() ->
-                new ModelRefusedException("the module does not export " + ControlBlock.EXPORT_RUN));
-        handles.add(run::dispose);
+        Func controlFunc = handles.register(instance.getFunc(store, ControlBlock.EXPORT_CONTROL).orElseThrow(() ->
+                new ModelRefusedException("the module does not export " + ControlBlock.EXPORT_CONTROL)));
+        run = handles.register(instance.getFunc(store, ControlBlock.EXPORT_RUN).orElseThrow(() ->
+                new ModelRefusedException("the module does not export " + ControlBlock.EXPORT_RUN)));
         Val[] result = call(controlFunc, "start-up (" + ControlBlock.EXPORT_CONTROL + ")", remainingMillis(startupEnd),
                 limits.startupTimeout().toMillis());
         control = result[0].i32();
@@ -181,12 +171,12 @@ final class Sandbox implements LiveInstance {
 
     /** A little-endian view of all of linear memory as of the last call into the module. */
     ByteBuffer memory() {
-        ensureOpen();
+        handles.checkOpen();
         return view;
     }
 
     private void refreshView() {
-        view = memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
+        view = memory.buffer(handles.store()).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     int controlAddress() {
@@ -304,7 +294,7 @@ final class Sandbox implements LiveInstance {
     /** Size of linear memory after the last call into the module. */
     @Override
     public long memoryBytes() {
-        ensureOpen();
+        handles.checkOpen();
         return view.capacity();
     }
 
@@ -313,7 +303,7 @@ final class Sandbox implements LiveInstance {
      * @param limitMillis the configured limit it belongs to, for the message
      */
     private Val[] call(Func f, String name, long deadlineMillis, long limitMillis) {
-        ensureOpen();
+        Store<Void> store = handles.store();
         store.setEpochDeadline(SharedEngine.deadlineTicks(java.time.Duration.ofMillis(deadlineMillis)));
         long started = System.nanoTime();
         try {
@@ -325,7 +315,7 @@ final class Sandbox implements LiveInstance {
 
     /** Maps a Wasmtime failure to a typed error ({@link Failures#classify}). */
     private WasmInferenceException classify(RuntimeException e, String during, long timeoutMillis, long startedNanos) {
-        long pages = memory != null && !closed ? memory.size(store) : -1;
+        long pages = memory != null && !handles.isClosed() ? memory.size(handles.store()) : -1;
         return Failures.classify(e, validated.metadata().id(), during, timeoutMillis, startedNanos, validated.memory(),
                 pages, limits.maxWasmStackBytes());
     }
@@ -339,30 +329,11 @@ final class Sandbox implements LiveInstance {
                 + detail + ". The instance is replaced (docs/abi.md §5).");
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("sandbox already closed");
-        }
-    }
-
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        // Handles first (they point into the store), then the store that owns them all.
-        for (int i = handles.size() - 1; i >= 0; i--) {
-            try {
-                handles.get(i).close();
-            } catch (Exception ignored) {
-                // a handle that cannot be disposed is freed with its store
-            }
-        }
-        handles.clear();
         memory = null;
         view = null;
         run = null;
-        store.dispose();
+        handles.close(); // the handles, then the store
     }
 }

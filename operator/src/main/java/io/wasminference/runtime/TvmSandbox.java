@@ -47,7 +47,8 @@ import java.util.SplittableRandom;
  * module's constructors and loads its graph and parameters, which belongs to loading, not to the first batch's
  * deadline; and the region must be grown after the module's allocator exists ({@link #warmUp}).
  *
- * <p>Not thread-safe: confined to its {@link ModelInstance}. The single owner of its store and everything in it.
+ * <p>Not thread-safe: confined to its {@link ModelInstance}. The single owner of its store and everything in it,
+ * through one {@link StoreHandles}.
  */
 final class TvmSandbox implements LiveInstance {
     /** Seed of the generator behind {@code random_get}. */
@@ -67,15 +68,13 @@ final class TvmSandbox implements LiveInstance {
     private final TensorJson json;
     private final ModuleOutput output;
     private final SplittableRandom random = new SplittableRandom(RANDOM_SEED);
-    private final Store<Void> store;
-    private final List<Runnable> handles = new ArrayList<>();
+    private final StoreHandles<Store<Void>> handles;
     private final byte[] staging;
     private Memory memory;
     private ByteBuffer view;
     private Func run;
     private int region;
     private Integer exitCode;
-    private boolean closed;
 
     private TvmSandbox(CompiledModule compiled, TvmModule module, SandboxLimits limits) {
         this.compiled = compiled;
@@ -85,28 +84,24 @@ final class TvmSandbox implements LiveInstance {
         this.json = new TensorJson(module.metadata());
         this.output = new ModuleOutput(modelId);
         this.staging = new byte[json.inputBytes() * module.metadata().model().maxBatch()];
-        this.store = new Store<>(null, compiled.engine().engine());
+        this.handles = StoreHandles.open("the tvm-standalone sandbox of model " + modelId,
+                compiled.engine().engine());
     }
 
     static TvmSandbox create(CompiledModule compiled, TvmModule module, SandboxLimits limits) {
         TvmSandbox s = new TvmSandbox(compiled, module, limits);
-        try {
-            s.start();
-            return s;
-        } catch (RuntimeException | Error e) {
-            s.close();
-            throw e;
-        }
+        s.handles.closeIfFails(s::start);
+        return s;
     }
 
     private void start() {
         long startupMillis = limits.startupTimeout().toMillis();
         long end = System.nanoTime() + limits.startupTimeout().toNanos();
+        Store<Void> store = handles.store();
         store.setEpochDeadline(SharedEngine.deadlineTicks(limits.startupTimeout()));
         List<Extern> imports = new ArrayList<>();
         for (WasmBinary.Import imp : module.binary().imports()) {
-            Func f = stub(imp.name());
-            handles.add(f::dispose);
+            Func f = handles.register(stub(imp.name()));
             imports.add(Extern.fromFunc(f));
         }
         Instance instance;
@@ -117,21 +112,18 @@ final class TvmSandbox implements LiveInstance {
             throw classify(e, module.binary().hasStartFunction() ? "instantiation (start function)"
                     : "instantiation (data and element segments)", startupMillis, started);
         }
-        handles.add(instance::dispose);
-        if (memory == null) {
-            memory = instance.getMemory(store, "memory").orElseThrow(() ->
-                    new ModelRefusedException("the module exports no memory named 'memory'"));
-            Memory m = memory;
-            handles.add(m::dispose);
+        handles.register(instance);
+        if (memory == null) { // else a host call during instantiation already fetched it (memoryOf)
+            memory = handles.register(instance.getMemory(store, "memory").orElseThrow(() ->
+                    new ModelRefusedException("the module exports no memory named 'memory'")));
         }
         Func initialize = instance.getFunc(store, "_initialize").orElse(null);
         if (initialize != null) {
-            handles.add(initialize::dispose);
+            handles.register(initialize);
             call(initialize, new Val[0], "start-up (_initialize)", remaining(end), startupMillis);
         }
-        run = instance.getFunc(store, TvmModule.EXPORT_RUN).orElseThrow(() ->
-                new ModelRefusedException("the module does not export 'run'"));
-        handles.add(run::dispose);
+        run = handles.register(instance.getFunc(store, TvmModule.EXPORT_RUN).orElseThrow(() ->
+                new ModelRefusedException("the module does not export 'run'")));
         warmUp(end, startupMillis);
         region = grow(regionPages(), "the I/O region for one sample's tensor JSON");
         refreshView();
@@ -160,12 +152,12 @@ final class TvmSandbox implements LiveInstance {
         int block = grow(slack + regionPages, "the warm-up block (" + MemoryPlan.describePages(slack)
                 + " of heap for the module's first call, then one sample's tensor JSON)");
         region = Math.toIntExact(block + slack * MemoryPlan.PAGE_BYTES);
-        long pagesBefore = memory.size(store);
+        long pagesBefore = memory.size(handles.store());
         refreshView();
         byte[] ignored = new byte[json.outputBytes()];
         runOne(0, new byte[json.inputBytes()], ignored, 0, endNanos, startupMillis,
                 "start-up (the first run, on a sample of zeros)");
-        long grown = memory.size(store) - pagesBefore;
+        long grown = memory.size(handles.store()) - pagesBefore;
         if (grown > 0) {
             throw new ModelOutOfMemoryException("model " + modelId + " grew its memory by "
                     + MemoryPlan.describePages(grown) + " in its first run, past the "
@@ -183,7 +175,7 @@ final class TvmSandbox implements LiveInstance {
     private int grow(long pages, String what) {
         int before;
         try {
-            before = memory.grow(store, pages);
+            before = memory.grow(handles.store(), pages);
         } catch (RuntimeException e) {
             before = -1;
         }
@@ -191,14 +183,14 @@ final class TvmSandbox implements LiveInstance {
             throw new ModelOutOfMemoryException("model " + modelId + ": " + what + ", "
                     + MemoryPlan.describePages(pages) + ", does not fit under the memory cap of "
                     + MemoryPlan.describePages(module.memory().maxPages()) + " after the module's "
-                    + MemoryPlan.describePages(memory.size(store)) + ". Raise the memory limit.");
+                    + MemoryPlan.describePages(memory.size(handles.store())) + ". Raise the memory limit.");
         }
         return Math.toIntExact(before * MemoryPlan.PAGE_BYTES);
     }
 
     @Override
     public List<Tensor> run(int batch, BatchWriter writer) {
-        ensureOpen();
+        handles.checkOpen();
         TensorSpec in = module.metadata().input();
         TensorSpec out = module.metadata().output();
         int inBytes = json.inputBytes();
@@ -251,7 +243,7 @@ final class TvmSandbox implements LiveInstance {
     }
 
     private Val[] call(Func f, Val[] args, String during, long deadlineMillis, long limitMillis) {
-        ensureOpen();
+        Store<Void> store = handles.store();
         store.setEpochDeadline(SharedEngine.deadlineTicks(Duration.ofMillis(deadlineMillis)));
         long started = System.nanoTime();
         try {
@@ -259,7 +251,7 @@ final class TvmSandbox implements LiveInstance {
         } catch (RuntimeException e) {
             throw classify(e, during, limitMillis, started);
         } finally {
-            if (!closed && memory != null) {
+            if (!handles.isClosed() && memory != null) {
                 refreshView(); // the call may have grown memory
             }
         }
@@ -271,7 +263,7 @@ final class TvmSandbox implements LiveInstance {
             return new ModelTrapException("PROC_EXIT", "model " + modelId + " called proc_exit(" + exitCode
                     + ") during " + during + ". The instance is replaced." + said, e);
         }
-        long pages = memory != null && !closed ? memory.size(store) : -1;
+        long pages = memory != null && !handles.isClosed() ? memory.size(handles.store()) : -1;
         WasmInferenceException c = Failures.classify(e, modelId, during, timeoutMillis, started, module.memory(),
                 pages, limits.maxWasmStackBytes());
         // A Rust panic prints its message to stderr and then traps: that message is the useful part.
@@ -309,7 +301,7 @@ final class TvmSandbox implements LiveInstance {
                 throw new IllegalStateException("proc_exit(" + exitCode + ")");
             };
         };
-        return new Func(store, type, handler);
+        return new Func(handles.store(), type, handler);
     }
 
     private static Val.Type[] types(int n) {
@@ -321,12 +313,10 @@ final class TvmSandbox implements LiveInstance {
     /** Linear memory as seen from inside a host call (during instantiation the instance has no handle yet). */
     private ByteBuffer memoryOf(Caller<Void> caller) {
         if (memory == null) {
-            memory = caller.getExport("memory").map(Extern::memory).orElseThrow(() ->
-                    new IllegalStateException("the module exports no memory"));
-            Memory m = memory;
-            handles.add(m::dispose);
+            memory = handles.register(caller.getExport("memory").map(Extern::memory).orElseThrow(() ->
+                    new IllegalStateException("the module exports no memory")));
         }
-        return memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
+        return memory.buffer(handles.store()).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static boolean inside(ByteBuffer mem, int ptr, long length) {
@@ -382,7 +372,7 @@ final class TvmSandbox implements LiveInstance {
     // ---------------------------------------------------------------- lifecycle
 
     private void refreshView() {
-        view = memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
+        view = memory.buffer(handles.store()).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private ModelProtocolException protocol(String detail) {
@@ -392,7 +382,7 @@ final class TvmSandbox implements LiveInstance {
 
     @Override
     public long memoryBytes() {
-        ensureOpen();
+        handles.checkOpen();
         return view == null ? 0 : view.capacity();
     }
 
@@ -401,29 +391,11 @@ final class TvmSandbox implements LiveInstance {
         return output.tail();
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("sandbox already closed");
-        }
-    }
-
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        for (int i = handles.size() - 1; i >= 0; i--) {
-            try {
-                handles.get(i).run();
-            } catch (RuntimeException ignored) {
-                // freed with the store
-            }
-        }
-        handles.clear();
         memory = null;
         view = null;
         run = null;
-        store.dispose();
+        handles.close(); // the handles, then the store
     }
 }
