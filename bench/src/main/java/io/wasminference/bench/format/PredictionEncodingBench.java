@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * java -cp "bench/target/classes:$(cat bench/target/bench.classpath)" org.openjdk.jmh.Main PredictionEncodingBench
  * </pre>
+ * The sizes of that prediction in both formats (docs/formats.md quotes them):
+ * <pre>
+ * java -cp "bench/target/classes:$(cat bench/target/bench.classpath)" \
+ *     io.wasminference.bench.format.PredictionEncodingBench
+ * </pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -48,6 +53,19 @@ public class PredictionEncodingBench {
                 Map.of("logits", Tensor.ofFloats(new int[] {10}, logits)),
                 List.of(new ClassScore(3, "3", 0.98f), new ClassScore(1, "1", 0.01f), new ClassScore(7, "7", 0.004f)),
                 "digits-mlp", "1.0.0", 64, 812, 1530);
+    }
+
+    /** Prints the prediction's size in bytes in each format, with and without outputs. */
+    public static void main(String[] args) {
+        PredictionEncodingBench b = new PredictionEncodingBench();
+        b.setUp();
+        for (String f : List.of("json", "binary")) {
+            for (boolean o : new boolean[] {true, false}) {
+                b.format = f;
+                b.outputs = o;
+                System.out.println(f + (o ? " with outputs: " : " without outputs: ") + b.encode().length + " bytes");
+            }
+        }
     }
 
     @Benchmark

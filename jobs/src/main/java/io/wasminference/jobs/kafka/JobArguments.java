@@ -134,6 +134,10 @@ public final class JobArguments {
             return Arrays.stream(e.getDeclaringClass().getEnumConstants())
                     .map(c -> c.toString().toLowerCase(Locale.ROOT)).collect(Collectors.joining("|"));
         }
+        if (option == InferenceJobOptions.PROFILE) {
+            return Arrays.stream(Profile.values()).map(p -> p.name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining("|"));
+        }
         if (key.endsWith("-topic")) {
             return "TOPIC";
         }
