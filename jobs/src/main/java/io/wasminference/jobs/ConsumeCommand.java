@@ -3,8 +3,9 @@ package io.wasminference.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wasminference.format.BinaryPredictionCodec;
-import io.wasminference.format.PredictionJson;
 import io.wasminference.jobs.kafka.KafkaTools;
+import io.wasminference.record.ClassScore;
+import io.wasminference.record.Prediction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import picocli.CommandLine.Command;
@@ -70,11 +71,15 @@ final class ConsumeCommand implements Callable<Integer> {
     /** One readable line for a prediction (JSON or binary) or dead-letter JSON value. */
     static String describe(byte[] value) {
         if (BinaryPredictionCodec.isBinaryPrediction(value)) {
+            Prediction p;
             try {
-                value = PredictionJson.encode(BinaryPredictionCodec.decode(value), false);
+                p = BinaryPredictionCodec.decode(value);
             } catch (RuntimeException e) {
                 return "BAD   binary prediction: " + e.getMessage();
             }
+            ClassScore top = p.top1();
+            return predictionLine(p.id(), top == null ? null : top.label(), top == null ? 0 : top.probability(),
+                    p.modelName() + ":" + p.modelVersion(), p.batchSize(), p.latencyMicros());
         }
         String text = new String(value, StandardCharsets.UTF_8);
         try {
@@ -86,13 +91,17 @@ final class ConsumeCommand implements Callable<Integer> {
                         n.path("source").asText());
             }
             JsonNode top = n.path("top_k").path(0);
-            String label = top.isMissingNode() ? "-" : String.format(Locale.ROOT, "%s (%.3f)",
-                    top.path("label").asText(), top.path("p").asDouble());
-            return String.format(Locale.ROOT, "PRED  %-28s %-24s %s  batch %d, %d us", n.path("id").asText(), label,
-                    model, n.path("batch_size").asInt(), n.path("latency_us").path("queue").asLong()
-                            + n.path("latency_us").path("inference").asLong());
+            return predictionLine(n.path("id").asText(), top.isMissingNode() ? null : top.path("label").asText(),
+                    top.path("p").asDouble(), model, n.path("batch_size").asInt(),
+                    n.path("latency_us").path("queue").asLong() + n.path("latency_us").path("inference").asLong());
         } catch (Exception e) {
             return "RAW   " + text;
         }
+    }
+
+    private static String predictionLine(String id, String topLabel, double topP, String model, int batch,
+            long micros) {
+        String label = topLabel == null ? "-" : String.format(Locale.ROOT, "%s (%.3f)", topLabel, topP);
+        return String.format(Locale.ROOT, "PRED  %-28s %-24s %s  batch %d, %d us", id, label, model, batch, micros);
     }
 }
