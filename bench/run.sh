@@ -12,7 +12,8 @@
 #   sql            ML_PREDICT (wasm provider) vs the DataStream operator, records/s
 #
 #   bench/run.sh quick    # a few minutes: fewer iterations, batch sizes and repeats
-#   bench/run.sh full     # what docs/benchmarks.md holds (~30 min on 2 cores)
+#   bench/run.sh full     # what docs/benchmarks.md holds (~45 min on 2 cores)
+#   BENCH_SECTIONS="operator e2e" bench/run.sh full   # rerun some sections into the last run's results
 #
 # Builds the project first (mvn install -DskipTests) unless BENCH_SKIP_BUILD=1. Needs clang (apt-get install
 # clang) for the native harness. Heavy steps take the lock /tmp/wi-heavy.lock, so benchmarks are not disturbed
@@ -50,7 +51,16 @@ fi
 CC=${CC:-clang}
 command -v "$CC" >/dev/null || { echo "bench/run.sh: $CC not found (apt-get install clang)" >&2; exit 1; }
 
-rm -rf "$OUT"; mkdir -p "$OUT"
+# BENCH_SECTIONS="operator e2e" reruns only those sections (of: kernel operator e2e memory sql compiler) into the
+# results of the last run and regenerates the report from old and new results; env.txt says which were rerun when.
+SECTIONS=${BENCH_SECTIONS:-all}
+want() { [ "$SECTIONS" = all ] || [[ " $SECTIONS " == *" $1 "* ]]; }
+if [ "$SECTIONS" = all ]; then
+  rm -rf "$OUT"
+elif [ ! -f "$OUT/env.txt" ]; then
+  echo "bench/run.sh: BENCH_SECTIONS needs the results of an earlier full run in $OUT" >&2; exit 1
+fi
+mkdir -p "$OUT"
 # ONNX Runtime 1.29.0's native library crashes (SIGSEGV) when the JVM's command line is longer than a few KB, so
 # the classpath goes in CLASSPATH, and JMH passes it to its forks in a manifest jar.
 export CLASSPATH="$HERE/target/classes:$(cat "$HERE/target/bench.classpath")"
@@ -61,6 +71,16 @@ mkdir -p "$TMPD"
 JAVA=(java -Djava.awt.headless=true -Dbench.root="$ROOT" -Dlog4j2.level=WARN -Djava.io.tmpdir="$TMPD")
 
 echo "== machine and versions"
+if [ "$SECTIONS" != all ]; then
+  echo "rerun=$SECTIONS: bench/run.sh $PROFILE with BENCH_SECTIONS, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)" >> "$OUT/env.txt"
+  for f in $SECTIONS; do
+    case "$f" in
+      kernel) rm -f "$OUT"/native.csv "$OUT"/kernel-*.json ;;
+      e2e) rm -f "$OUT/drain.csv" "$OUT/e2e.csv" ;;
+      *) rm -f "$OUT/$f.csv" ;;
+    esac
+  done
+else
 {
   echo "profile=$PROFILE"
   echo "command=bench/run.sh $PROFILE"
@@ -75,11 +95,13 @@ echo "== machine and versions"
   echo "versions=Flink 2.3.0, wasmtime-java 0.19.0 (Wasmtime 7.0.1), ONNX Runtime Java 1.29.0, Kafka 4.2.0, JMH 1.37"
   echo "kernel rounds=$ROUNDS; JMH ${JMH[*]}; native harness ${NATIVE_MS} ms x ${NATIVE_REPEATS} rounds per batch"
 } > "$OUT/env.txt"
+fi
 cat "$OUT/env.txt"
 
+S="$ROOT/samples"
+if want kernel; then
 echo "== native harness builds"
 "${JAVA[@]}" io.wasminference.bench.Prepare inputs "$OUT"
-S="$ROOT/samples"
 declare -A SB=([digits-mlp]=256 [fashion-lenet5]=784)
 for m in digits-mlp fashion-lenet5; do
   for v in native-march native-sse2; do
@@ -111,11 +133,15 @@ done
 
 echo "== same outputs"
 "${JAVA[@]}" io.wasminference.bench.Prepare check "$OUT"
+fi
 
+if want operator; then
 echo "== operator level (MiniCluster)"
 heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.flink.OperatorBench "${OP[@]}" --out "$OUT/operator.csv" 2>&1 \
   | grep -E '^(operator|Exception|Caused)' || true
+fi
 
+if want e2e; then
 echo "== end to end: draining a backlog (Kafka -> Flink -> Kafka, broker and jobs in their own JVMs)"
 heavy "${JAVA[@]}" -Xmx1g io.wasminference.bench.kafka.DrainBench "${DRAIN[@]}" --out "$OUT/drain.csv" 2>&1 \
   | grep -E '^(drain|Exception|Caused)' || true
@@ -127,7 +153,9 @@ for run in "${E2E_RUNS[@]}"; do
   heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.kafka.EndToEndBench --models "$model" "${p[@]}" "${E2E[@]}" \
     --out "$OUT/e2e.csv" 2>&1 | grep -E '^(e2e|end-to-end|Exception|Caused)' || true
 done
+fi
 
+if want memory; then
 echo "== memory"
 MEMJ=("${JAVA[@]}" -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseSerialGC)
 heavy "${MEMJ[@]}" io.wasminference.bench.MemoryBench instances --count 16 --out "$OUT/memory.csv" 2>&1 | grep -E '^memory' || true
@@ -136,10 +164,16 @@ for n in "${MEM_SLOTS[@]}"; do
     --out "$OUT/memory.csv" 2>&1 | grep -E '^memory' || true
 done
 
+fi
+
+if want sql; then
 echo "== SQL ML_PREDICT vs the operator"
 heavy "${JAVA[@]}" -Xmx2g io.wasminference.bench.flink.SqlBench --repeats "$SQL_REPEATS" --scale "$SQL_SCALE" \
   --out "$OUT/sql.csv" 2>&1 | grep -E '^(sql|Exception|Caused)' || true
 
+fi
+
+if want compiler; then
 echo "== ONNX compiler"
 heavy "${JAVA[@]}" -Xmx1g -Dbench.compiled.out="$OUT/paddle-cls.wasm" io.wasminference.bench.compiler.CompilerBench \
   --repeats "$COMPILER_REPEATS" --out "$OUT/compiler.csv" 2>&1 | grep -E '^(time|compile|heap|size|Exception|Caused)' || true
@@ -150,6 +184,8 @@ for b in 1 16; do
   us=$(heavy "$OUT/graph_harness" "$OUT/paddle-cls.wasm" "$b" 300 "$COMPILER_REPEATS")
   echo "time,paddle-cls,native-sse2,$b,$us" | tee -a "$OUT/compiler.csv"
 done
+
+fi
 
 echo "== report"
 "${JAVA[@]}" io.wasminference.bench.Report "$OUT" "$ROOT/docs"
