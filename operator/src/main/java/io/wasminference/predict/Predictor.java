@@ -54,6 +54,8 @@ import java.util.function.Consumer;
 @PublicEvolving
 public final class Predictor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
+    /** Labels of classes beyond this many are made per prediction (a classifier with that many is unusual). */
+    private static final int MAX_CACHED_LABELS = 1 << 16;
 
     private final PredictorConfig config;
     private final String location;
@@ -62,6 +64,12 @@ public final class Predictor implements AutoCloseable {
     private final ModelMetadata meta;
     /** Why every prediction would exceed {@link PredictorConfig#maxOutputBytes()}, or null. */
     private final String outputTooLarge;
+    private final String firstOutputName;
+    /** Scratch space of the per-input top-k (a predictor runs on one thread): top-k classes and probabilities. */
+    private final int[] topIndices;
+    private final float[] topProbabilities;
+    /** The classes' labels, made once instead of per prediction (the index as text when none was declared). */
+    private final String[] labels;
     private boolean closed;
 
     private Predictor(PredictorConfig config, String location, WasmModel model, ModelInstance instance) {
@@ -71,6 +79,15 @@ public final class Predictor implements AutoCloseable {
         this.instance = instance;
         this.meta = model.metadata();
         this.outputTooLarge = outputTooLarge(meta, config.maxOutputBytes());
+        this.firstOutputName = meta.outputs().get(0).name();
+        long classes = meta.outputs().get(0).shape().elementCount();
+        int k = meta.kind() == ModelKind.CLASSIFIER ? (int) Math.min(config.topK(), classes) : 0;
+        this.topIndices = new int[k];
+        this.topProbabilities = new float[k];
+        this.labels = new String[k > 0 ? (int) Math.min(classes, MAX_CACHED_LABELS) : 0];
+        for (int c = 0; c < labels.length; c++) {
+            labels[c] = meta.label(c);
+        }
     }
 
     /**
@@ -270,22 +287,22 @@ public final class Predictor implements AutoCloseable {
         Tensor first = outputs.get(0).sample(row);
         Map<String, Tensor> named;
         if (outputs.size() == 1) {
-            named = Map.of(meta.outputs().get(0).name(), first);
+            named = Map.of(firstOutputName, first);
         } else {
             Map<String, Tensor> all = new HashMap<>();
-            all.put(meta.outputs().get(0).name(), first);
+            all.put(firstOutputName, first);
             for (int o = 1; o < outputs.size(); o++) {
                 all.put(meta.outputs().get(o).name(), outputs.get(o).sample(row));
             }
             named = Map.copyOf(all);
         }
         List<ClassScore> top = List.of();
-        if (meta.kind() == ModelKind.CLASSIFIER && config.topK() > 0) {
-            List<TopK.Entry> entries = TopK.of(first, config.topK());
-            ClassScore[] scores = new ClassScore[entries.size()];
-            for (int i = 0; i < scores.length; i++) {
-                TopK.Entry e = entries.get(i);
-                scores[i] = new ClassScore(e.index(), meta.label(e.index()), e.probability());
+        if (topIndices.length > 0) {
+            int n = TopK.select(first.toDoubles(), topIndices.length, topIndices, topProbabilities);
+            ClassScore[] scores = new ClassScore[n];
+            for (int i = 0; i < n; i++) {
+                int c = topIndices[i];
+                scores[i] = new ClassScore(c, c < labels.length ? labels[c] : meta.label(c), topProbabilities[i]);
             }
             top = List.of(scores);
         }
