@@ -203,7 +203,8 @@ public final class Predictor implements AutoCloseable {
     private List<Outcome> run(List<Map<String, Tensor>> inputs, InferenceObserver observer, boolean limitOutputs) {
         checkOpen();
         Outcome[] outcomes = new Outcome[inputs.size()];
-        List<Integer> valid = new ArrayList<>(inputs.size());
+        int[] valid = new int[inputs.size()];
+        int n = 0;
         for (int i = 0; i < inputs.size(); i++) {
             String problem = inputProblem(inputs.get(i));
             if (problem != null) {
@@ -211,13 +212,16 @@ public final class Predictor implements AutoCloseable {
                 outcomes[i] = new Outcome.Failed(ErrorKind.INVALID_INPUT.name(), problem,
                         new InvalidInputException(problem), 1);
             } else {
-                valid.add(i);
+                valid[n++] = i;
             }
         }
-        if (!valid.isEmpty()) {
-            List<Map<String, Tensor>> batch = new ArrayList<>(valid.size());
-            for (int i : valid) {
-                batch.add(inputs.get(i));
+        if (n > 0) {
+            List<Map<String, Tensor>> batch = inputs;
+            if (n < inputs.size()) {
+                batch = new ArrayList<>(n);
+                for (int v = 0; v < n; v++) {
+                    batch.add(inputs.get(valid[v]));
+                }
             }
             IsolatingRunner.run(instance, meta.maxBatch(), batch, config.batchTimeBudget(),
                     new Collector(valid, outcomes, observer, limitOutputs ? outputTooLarge : null));
@@ -227,12 +231,13 @@ public final class Predictor implements AutoCloseable {
 
     /** Turns the runner's reports into outcomes at the inputs' positions. */
     private final class Collector implements IsolatingRunner.Listener {
-        private final List<Integer> positions;
+        /** The input index of each position the runner reports. */
+        private final int[] positions;
         private final Outcome[] outcomes;
         private final InferenceObserver observer;
         private final String tooLarge;
 
-        Collector(List<Integer> positions, Outcome[] outcomes, InferenceObserver observer, String tooLarge) {
+        Collector(int[] positions, Outcome[] outcomes, InferenceObserver observer, String tooLarge) {
             this.positions = positions;
             this.outcomes = outcomes;
             this.observer = observer;
@@ -258,14 +263,14 @@ public final class Predictor implements AutoCloseable {
 
         @Override
         public void predicted(int position, List<Tensor> outputs, int row, int batchSize, long micros) {
-            outcomes[positions.get(position)] = tooLarge != null
+            outcomes[positions[position]] = tooLarge != null
                     ? new Outcome.Failed(Outcome.OUTPUT_TOO_LARGE, tooLarge, null, 1)
                     : predictedRow(outputs, row, batchSize, micros);
         }
 
         @Override
         public void failed(int position, WasmInferenceException e) {
-            outcomes[positions.get(position)] = new Outcome.Failed(e.kind().name(), e.getMessage(), e, 1);
+            outcomes[positions[position]] = new Outcome.Failed(e.kind().name(), e.getMessage(), e, 1);
         }
 
         @Override
@@ -277,7 +282,7 @@ public final class Predictor implements AutoCloseable {
                     + "the batch's time budget of " + config.batchTimeBudget() + " (batchTimeBudget); it may or may "
                     + "not be the cause";
             for (int p = from; p < to; p++) {
-                outcomes[positions.get(p)] = new Outcome.Failed(e.kind().name(), reason, e, n);
+                outcomes[positions[p]] = new Outcome.Failed(e.kind().name(), reason, e, n);
             }
         }
     }

@@ -90,6 +90,16 @@ public final class Tensor implements Serializable {
         return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * Copies the bytes into {@code target} at its position, advancing it (no view or copy in between: batch writers
+     * call this per record).
+     *
+     * @throws java.nio.BufferOverflowException when fewer than {@link #byteSize()} bytes remain in {@code target}
+     */
+    public void copyTo(ByteBuffer target) {
+        target.put(data);
+    }
+
     /** A copy of the bytes. */
     public byte[] toByteArray() {
         return data.clone();
