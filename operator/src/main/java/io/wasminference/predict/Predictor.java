@@ -236,6 +236,9 @@ public final class Predictor implements AutoCloseable {
         private final Outcome[] outcomes;
         private final InferenceObserver observer;
         private final String tooLarge;
+        /** The first output of the call {@link #scoresOf} as doubles, for top-k: converted once per call. */
+        private List<Tensor> scoresOf;
+        private double[] scores;
 
         Collector(int[] positions, Outcome[] outcomes, InferenceObserver observer, String tooLarge) {
             this.positions = positions;
@@ -263,9 +266,15 @@ public final class Predictor implements AutoCloseable {
 
         @Override
         public void predicted(int position, List<Tensor> outputs, int row, int batchSize, long micros) {
-            outcomes[positions[position]] = tooLarge != null
-                    ? new Outcome.Failed(Outcome.OUTPUT_TOO_LARGE, tooLarge, null, 1)
-                    : predictedRow(outputs, row, batchSize, micros);
+            if (tooLarge != null) {
+                outcomes[positions[position]] = new Outcome.Failed(Outcome.OUTPUT_TOO_LARGE, tooLarge, null, 1);
+                return;
+            }
+            if (topIndices.length > 0 && outputs != scoresOf) { // the first row of a call: its scores, once
+                scoresOf = outputs;
+                scores = outputs.get(0).toDoubles();
+            }
+            outcomes[positions[position]] = predictedRow(outputs, row, scores, batchSize, micros);
         }
 
         @Override
@@ -287,7 +296,9 @@ public final class Predictor implements AutoCloseable {
         }
     }
 
-    private Outcome.Predicted predictedRow(List<Tensor> outputs, int row, int batchSize, long micros) {
+    /** @param scores the whole first output (all rows) as doubles, when top-k is wanted */
+    private Outcome.Predicted predictedRow(List<Tensor> outputs, int row, double[] scores, int batchSize,
+            long micros) {
         // Immutable collections, which the outcome and the records keep as they are: this runs per input.
         Tensor first = outputs.get(0).sample(row);
         Map<String, Tensor> named;
@@ -303,13 +314,14 @@ public final class Predictor implements AutoCloseable {
         }
         List<ClassScore> top = List.of();
         if (topIndices.length > 0) {
-            int n = TopK.select(first.toDoubles(), topIndices.length, topIndices, topProbabilities);
-            ClassScore[] scores = new ClassScore[n];
+            int classes = scores.length / batchSize;
+            int n = TopK.select(scores, row * classes, classes, topIndices.length, topIndices, topProbabilities);
+            ClassScore[] best = new ClassScore[n];
             for (int i = 0; i < n; i++) {
                 int c = topIndices[i];
-                scores[i] = new ClassScore(c, c < labels.length ? labels[c] : meta.label(c), topProbabilities[i]);
+                best[i] = new ClassScore(c, c < labels.length ? labels[c] : meta.label(c), topProbabilities[i]);
             }
-            top = List.of(scores);
+            top = List.of(best);
         }
         return new Outcome.Predicted(named, top, batchSize, micros);
     }

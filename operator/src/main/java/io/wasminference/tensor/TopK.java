@@ -3,6 +3,7 @@ package io.wasminference.tensor;
 import org.apache.flink.annotation.Internal;
 
 import java.util.List;
+import java.util.Objects;
 
 /** Top-k classes of a score vector, with softmax probabilities. */
 @Internal
@@ -43,13 +44,22 @@ public final class TopK {
      * @return how many were written: {@code min(k, v.length)}, 0 for {@code k <= 0}
      */
     public static int select(double[] v, int k, int[] indices, float[] probabilities) {
-        int n = Math.min(Math.max(k, 0), v.length);
+        return select(v, 0, v.length, k, indices, probabilities);
+    }
+
+    /**
+     * {@link #select(double[], int, int[], float[])} of the {@code length} scores from {@code v[from]} (one row of a
+     * batch's scores); the classes written are relative to {@code from}.
+     */
+    public static int select(double[] v, int from, int length, int k, int[] indices, float[] probabilities) {
+        Objects.checkFromIndexSize(from, length, v.length);
+        int n = Math.min(Math.max(k, 0), length);
         if (n == 0) {
             return 0;
         }
         double max = Double.NEGATIVE_INFINITY;
-        for (double x : v) {
-            max = Math.max(max, x);
+        for (int i = from; i < from + length; i++) {
+            max = Math.max(max, v[i]);
         }
         // One pass: each exp is computed once, summed in index order (the normaliser), and kept only while its
         // class is among the best n so far (insertion into the best n: a selection scan per rank was a tenth of a
@@ -57,19 +67,20 @@ public final class TopK {
         double[] kept = new double[n];
         double sum = 0;
         int filled = 0;
-        for (int i = 0; i < v.length; i++) {
-            double e = Math.exp(v[i] - max);
+        for (int c = 0; c < length; c++) {
+            double x = v[from + c];
+            double e = Math.exp(x - max);
             sum += e;
-            if (filled == n && !(v[i] > v[indices[n - 1]])) {
+            if (filled == n && !(x > v[from + indices[n - 1]])) {
                 continue;
             }
             int j = filled < n ? filled++ : n - 1;
-            while (j > 0 && v[i] > v[indices[j - 1]]) {
+            while (j > 0 && x > v[from + indices[j - 1]]) {
                 indices[j] = indices[j - 1];
                 kept[j] = kept[j - 1];
                 j--;
             }
-            indices[j] = i;
+            indices[j] = c;
             kept[j] = e;
         }
         for (int r = 0; r < n; r++) {

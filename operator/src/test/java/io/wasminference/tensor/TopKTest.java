@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,6 +90,17 @@ class TopKTest {
             List<Integer> ranked = reference(v, k);
             assertEquals(ranked.size(), got);
             float[] expected = previousProbabilities(v, ranked);
+            // The same row inside a batch's scores (other rows around it) gives the same classes and bits.
+            double[] batch = new double[n * 3];
+            for (int i = 0; i < batch.length; i++) {
+                batch[i] = random.nextGaussian() * 8;
+            }
+            System.arraycopy(v, 0, batch, n, n);
+            int[] rowIndices = new int[k];
+            float[] rowProbabilities = new float[k];
+            assertEquals(got, TopK.select(batch, n, n, k, rowIndices, rowProbabilities));
+            assertArrayEquals(indices, rowIndices);
+            assertArrayEquals(probabilities, rowProbabilities);
             for (int r = 0; r < got; r++) {
                 int rank = r;
                 assertEquals(Float.floatToIntBits(expected[r]), Float.floatToIntBits(probabilities[r]),
