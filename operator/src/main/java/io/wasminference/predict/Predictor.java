@@ -321,9 +321,22 @@ public final class Predictor implements AutoCloseable {
                 int c = topIndices[i];
                 best[i] = new ClassScore(c, c < labels.length ? labels[c] : meta.label(c), topProbabilities[i]);
             }
-            top = List.of(best);
+            top = immutable(best);
         }
         return new Outcome.Predicted(named, top, batchSize, micros);
+    }
+
+    /** {@code List.of(scores)} without its defensive copy of the array (up to five classes, the default top-k). */
+    private static List<ClassScore> immutable(ClassScore[] s) {
+        return switch (s.length) {
+            case 0 -> List.of();
+            case 1 -> List.of(s[0]);
+            case 2 -> List.of(s[0], s[1]);
+            case 3 -> List.of(s[0], s[1], s[2]);
+            case 4 -> List.of(s[0], s[1], s[2], s[3]);
+            case 5 -> List.of(s[0], s[1], s[2], s[3], s[4]);
+            default -> List.of(s);
+        };
     }
 
     /**
