@@ -11,8 +11,16 @@ import java.util.List;
  */
 @Internal
 public final class BatchBuffer<T> {
-    /** A buffered element and when it arrived ({@link System#nanoTime()}). */
-    public record Entry<T>(T element, long arrivedNanos) {}
+    /**
+     * A buffered element, when it arrived ({@link System#nanoTime()}) and its event-time timestamp, if it has one
+     * (kept here rather than in a copy of the element's stream record: one object per record fewer).
+     */
+    public record Entry<T>(T element, long arrivedNanos, boolean hasTimestamp, long timestamp) {
+        /** An element without a timestamp. */
+        public Entry(T element, long arrivedNanos) {
+            this(element, arrivedNanos, false, Long.MIN_VALUE);
+        }
+    }
 
     private List<Entry<T>> entries = new ArrayList<>();
     private long minTimestamp = Long.MAX_VALUE;
@@ -23,7 +31,7 @@ public final class BatchBuffer<T> {
 
     /** Adds an element that carries an event-time timestamp. */
     public void add(T element, long arrivedNanos, long timestamp) {
-        add(element, arrivedNanos);
+        entries.add(new Entry<>(element, arrivedNanos, true, timestamp));
         minTimestamp = Math.min(minTimestamp, timestamp);
     }
 

@@ -50,7 +50,9 @@ abstract class AbstractInferenceOperator extends AbstractStreamOperator<Predicti
     transient RecordInference inference;
     transient int subtask;
 
-    private transient BatchBuffer<StreamRecord<InferenceRequest>> buffer;
+    private transient BatchBuffer<InferenceRequest> buffer;
+    /** Carries every prediction out (Flink's collectors do the same): downstream copies or uses it at once. */
+    private transient StreamRecord<Prediction> outRecord;
     /** When the batch being filled must leave (processing time, ms). */
     private transient long batchDue;
     private transient boolean timerPending;
@@ -82,6 +84,7 @@ abstract class AbstractInferenceOperator extends AbstractStreamOperator<Predicti
                 () -> serving.predictor().restarts(), serving.loadMillis());
         inference = new RecordInference(config, metrics, subtask);
         buffer = new BatchBuffer<>();
+        outRecord = new StreamRecord<>(null);
         String tooLarge = serving.predictor().outputLimitProblem();
         if (tooLarge != null) {
             LOG.warn("Subtask {}: every record will be dead-lettered: {}", subtask, tooLarge);
@@ -105,12 +108,12 @@ abstract class AbstractInferenceOperator extends AbstractStreamOperator<Predicti
 
     /** Buffers one request and flushes when the batch is full; the first record of a batch starts its timer. */
     final void onRequest(StreamRecord<InferenceRequest> element) {
-        // A copy: with object reuse, the chained upstream operator reuses the StreamRecord we are handed.
+        // The value and timestamp, not the StreamRecord: with object reuse, the chained upstream operator reuses it.
         long now = System.nanoTime();
         if (element.hasTimestamp()) {
-            buffer.add(new StreamRecord<>(element.getValue(), element.getTimestamp()), now, element.getTimestamp());
+            buffer.add(element.getValue(), now, element.getTimestamp());
         } else {
-            buffer.add(new StreamRecord<>(element.getValue()), now);
+            buffer.add(element.getValue(), now);
         }
         if (buffer.size() >= batchSize()) {
             flush();
@@ -175,20 +178,24 @@ abstract class AbstractInferenceOperator extends AbstractStreamOperator<Predicti
             return;
         }
         long flushNanos = System.nanoTime();
-        List<BatchBuffer.Entry<StreamRecord<InferenceRequest>>> records = buffer.drain();
-        List<BatchBuffer.Entry<InferenceRequest>> requests = records.stream()
-                .map(e -> new BatchBuffer.Entry<>(e.element().getValue(), e.arrivedNanos()))
-                .toList();
+        List<BatchBuffer.Entry<InferenceRequest>> requests = buffer.drain();
         inference.infer(serving, requests, flushNanos, new RecordInference.Emitter() {
             @Override
             public void prediction(int index, Prediction prediction) {
-                output.collect(records.get(index).element().replace(prediction));
+                BatchBuffer.Entry<InferenceRequest> in = requests.get(index);
+                if (in.hasTimestamp()) {
+                    outRecord.replace(prediction, in.timestamp());
+                } else {
+                    outRecord.replace(prediction);
+                    outRecord.eraseTimestamp();
+                }
+                output.collect(outRecord);
             }
 
             @Override
             public void deadLetter(int index, DeadLetter deadLetter) {
-                StreamRecord<InferenceRequest> in = records.get(index).element();
-                output.collect(deadLetters, in.hasTimestamp() ? new StreamRecord<>(deadLetter, in.getTimestamp())
+                BatchBuffer.Entry<InferenceRequest> in = requests.get(index);
+                output.collect(deadLetters, in.hasTimestamp() ? new StreamRecord<>(deadLetter, in.timestamp())
                         : new StreamRecord<>(deadLetter));
             }
         });

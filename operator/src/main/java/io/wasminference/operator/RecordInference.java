@@ -61,9 +61,9 @@ final class RecordInference {
             Emitter out) {
         List<Map<String, Tensor>> inputs = new ArrayList<>(entries.size());
         for (BatchBuffer.Entry<InferenceRequest> e : entries) {
-            metrics.recordIn();
             inputs.add(e.element().inputs());
         }
+        metrics.recordIn(entries.size());
         ModelVersion version = serving.current();
         List<Outcome> outcomes;
         try {
@@ -73,26 +73,35 @@ final class RecordInference {
                     + observer.lastFailedBatch + " (error policy FAIL): " + e.getMessage(), e);
         }
         Object[] records = new Object[outcomes.size()];
+        // The predictions' latencies go to the metrics once per batch (also when the circuit breaker opens midway).
+        long[] queueMicros = new long[records.length];
+        long[] latencyMicros = new long[records.length];
+        int predicted = 0;
         WasmInferenceException group = null;
-        for (int i = 0; i < records.length; i++) {
-            InferenceRequest r = entries.get(i).element();
-            if (outcomes.get(i) instanceof Outcome.Predicted p) {
-                consecutiveFailures = 0;
-                long queueMicros = Math.max(0, (flushNanos - entries.get(i).arrivedNanos()) / 1000);
-                records[i] = new Prediction(r.id(), r.key(), r.headers(), p.outputs(), p.topK(), version.name(),
-                        version.version(), p.batchSize(), queueMicros, p.inferenceMicros());
-                metrics.recordPrediction(queueMicros, p.inferenceMicros());
-                continue;
+        try {
+            for (int i = 0; i < records.length; i++) {
+                InferenceRequest r = entries.get(i).element();
+                if (outcomes.get(i) instanceof Outcome.Predicted p) {
+                    consecutiveFailures = 0;
+                    long queue = Math.max(0, (flushNanos - entries.get(i).arrivedNanos()) / 1000);
+                    records[i] = new Prediction(r.id(), r.key(), r.headers(), p.outputs(), p.topK(), version.name(),
+                            version.version(), p.batchSize(), queue, p.inferenceMicros());
+                    queueMicros[predicted] = queue;
+                    latencyMicros[predicted++] = queue + p.inferenceMicros();
+                    continue;
+                }
+                Outcome.Failed f = (Outcome.Failed) outcomes.get(i);
+                records[i] = DeadLetter.of(r, f.errorKind(), f.reason(), version.name(), version.version());
+                metrics.recordDeadLetter(f.errorKind());
+                if (f.error() == null) {
+                    consecutiveFailures = 0; // OUTPUT_TOO_LARGE: the call itself succeeded
+                } else if (f.modelFault() && f.error() != group) {
+                    group = f.error(); // the records of a group that failed together count at once
+                    countModelFailures(version, f.error(), f.groupSize());
+                }
             }
-            Outcome.Failed f = (Outcome.Failed) outcomes.get(i);
-            records[i] = DeadLetter.of(r, f.errorKind(), f.reason(), version.name(), version.version());
-            metrics.recordDeadLetter(f.errorKind());
-            if (f.error() == null) {
-                consecutiveFailures = 0; // OUTPUT_TOO_LARGE: the call itself succeeded
-            } else if (f.modelFault() && f.error() != group) {
-                group = f.error(); // the records of a group that failed together count at once
-                countModelFailures(version, f.error(), f.groupSize());
-            }
+        } finally {
+            metrics.recordPredictions(queueMicros, latencyMicros, predicted);
         }
         for (int i = 0; i < records.length; i++) {
             if (records[i] instanceof Prediction p) {

@@ -54,6 +54,8 @@ import java.util.function.Consumer;
 @PublicEvolving
 public final class Predictor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
+    /** Labels of classes beyond this many are made per prediction (a classifier with that many is unusual). */
+    private static final int MAX_CACHED_LABELS = 1 << 16;
 
     private final PredictorConfig config;
     private final String location;
@@ -62,6 +64,12 @@ public final class Predictor implements AutoCloseable {
     private final ModelMetadata meta;
     /** Why every prediction would exceed {@link PredictorConfig#maxOutputBytes()}, or null. */
     private final String outputTooLarge;
+    private final String firstOutputName;
+    /** Scratch space of the per-input top-k (a predictor runs on one thread): top-k classes and probabilities. */
+    private final int[] topIndices;
+    private final float[] topProbabilities;
+    /** The classes' labels, made once instead of per prediction (the index as text when none was declared). */
+    private final String[] labels;
     private boolean closed;
 
     private Predictor(PredictorConfig config, String location, WasmModel model, ModelInstance instance) {
@@ -71,6 +79,15 @@ public final class Predictor implements AutoCloseable {
         this.instance = instance;
         this.meta = model.metadata();
         this.outputTooLarge = outputTooLarge(meta, config.maxOutputBytes());
+        this.firstOutputName = meta.outputs().get(0).name();
+        long classes = meta.outputs().get(0).shape().elementCount();
+        int k = meta.kind() == ModelKind.CLASSIFIER ? (int) Math.min(config.topK(), classes) : 0;
+        this.topIndices = new int[k];
+        this.topProbabilities = new float[k];
+        this.labels = new String[k > 0 ? (int) Math.min(classes, MAX_CACHED_LABELS) : 0];
+        for (int c = 0; c < labels.length; c++) {
+            labels[c] = meta.label(c);
+        }
     }
 
     /**
@@ -186,7 +203,8 @@ public final class Predictor implements AutoCloseable {
     private List<Outcome> run(List<Map<String, Tensor>> inputs, InferenceObserver observer, boolean limitOutputs) {
         checkOpen();
         Outcome[] outcomes = new Outcome[inputs.size()];
-        List<Integer> valid = new ArrayList<>(inputs.size());
+        int[] valid = new int[inputs.size()];
+        int n = 0;
         for (int i = 0; i < inputs.size(); i++) {
             String problem = inputProblem(inputs.get(i));
             if (problem != null) {
@@ -194,13 +212,16 @@ public final class Predictor implements AutoCloseable {
                 outcomes[i] = new Outcome.Failed(ErrorKind.INVALID_INPUT.name(), problem,
                         new InvalidInputException(problem), 1);
             } else {
-                valid.add(i);
+                valid[n++] = i;
             }
         }
-        if (!valid.isEmpty()) {
-            List<Map<String, Tensor>> batch = new ArrayList<>(valid.size());
-            for (int i : valid) {
-                batch.add(inputs.get(i));
+        if (n > 0) {
+            List<Map<String, Tensor>> batch = inputs;
+            if (n < inputs.size()) {
+                batch = new ArrayList<>(n);
+                for (int v = 0; v < n; v++) {
+                    batch.add(inputs.get(valid[v]));
+                }
             }
             IsolatingRunner.run(instance, meta.maxBatch(), batch, config.batchTimeBudget(),
                     new Collector(valid, outcomes, observer, limitOutputs ? outputTooLarge : null));
@@ -210,12 +231,16 @@ public final class Predictor implements AutoCloseable {
 
     /** Turns the runner's reports into outcomes at the inputs' positions. */
     private final class Collector implements IsolatingRunner.Listener {
-        private final List<Integer> positions;
+        /** The input index of each position the runner reports. */
+        private final int[] positions;
         private final Outcome[] outcomes;
         private final InferenceObserver observer;
         private final String tooLarge;
+        /** The first output of the call {@link #scoresOf} as doubles, for top-k: converted once per call. */
+        private List<Tensor> scoresOf;
+        private double[] scores;
 
-        Collector(List<Integer> positions, Outcome[] outcomes, InferenceObserver observer, String tooLarge) {
+        Collector(int[] positions, Outcome[] outcomes, InferenceObserver observer, String tooLarge) {
             this.positions = positions;
             this.outcomes = outcomes;
             this.observer = observer;
@@ -241,14 +266,20 @@ public final class Predictor implements AutoCloseable {
 
         @Override
         public void predicted(int position, List<Tensor> outputs, int row, int batchSize, long micros) {
-            outcomes[positions.get(position)] = tooLarge != null
-                    ? new Outcome.Failed(Outcome.OUTPUT_TOO_LARGE, tooLarge, null, 1)
-                    : predictedRow(outputs, row, batchSize, micros);
+            if (tooLarge != null) {
+                outcomes[positions[position]] = new Outcome.Failed(Outcome.OUTPUT_TOO_LARGE, tooLarge, null, 1);
+                return;
+            }
+            if (topIndices.length > 0 && outputs != scoresOf) { // the first row of a call: its scores, once
+                scoresOf = outputs;
+                scores = outputs.get(0).toDoubles();
+            }
+            outcomes[positions[position]] = predictedRow(outputs, row, scores, batchSize, micros);
         }
 
         @Override
         public void failed(int position, WasmInferenceException e) {
-            outcomes[positions.get(position)] = new Outcome.Failed(e.kind().name(), e.getMessage(), e, 1);
+            outcomes[positions[position]] = new Outcome.Failed(e.kind().name(), e.getMessage(), e, 1);
         }
 
         @Override
@@ -260,36 +291,52 @@ public final class Predictor implements AutoCloseable {
                     + "the batch's time budget of " + config.batchTimeBudget() + " (batchTimeBudget); it may or may "
                     + "not be the cause";
             for (int p = from; p < to; p++) {
-                outcomes[positions.get(p)] = new Outcome.Failed(e.kind().name(), reason, e, n);
+                outcomes[positions[p]] = new Outcome.Failed(e.kind().name(), reason, e, n);
             }
         }
     }
 
-    private Outcome.Predicted predictedRow(List<Tensor> outputs, int row, int batchSize, long micros) {
+    /** @param scores the whole first output (all rows) as doubles, when top-k is wanted */
+    private Outcome.Predicted predictedRow(List<Tensor> outputs, int row, double[] scores, int batchSize,
+            long micros) {
         // Immutable collections, which the outcome and the records keep as they are: this runs per input.
         Tensor first = outputs.get(0).sample(row);
         Map<String, Tensor> named;
         if (outputs.size() == 1) {
-            named = Map.of(meta.outputs().get(0).name(), first);
+            named = Map.of(firstOutputName, first);
         } else {
             Map<String, Tensor> all = new HashMap<>();
-            all.put(meta.outputs().get(0).name(), first);
+            all.put(firstOutputName, first);
             for (int o = 1; o < outputs.size(); o++) {
                 all.put(meta.outputs().get(o).name(), outputs.get(o).sample(row));
             }
             named = Map.copyOf(all);
         }
         List<ClassScore> top = List.of();
-        if (meta.kind() == ModelKind.CLASSIFIER && config.topK() > 0) {
-            List<TopK.Entry> entries = TopK.of(first, config.topK());
-            ClassScore[] scores = new ClassScore[entries.size()];
-            for (int i = 0; i < scores.length; i++) {
-                TopK.Entry e = entries.get(i);
-                scores[i] = new ClassScore(e.index(), meta.label(e.index()), e.probability());
+        if (topIndices.length > 0) {
+            int classes = scores.length / batchSize;
+            int n = TopK.select(scores, row * classes, classes, topIndices.length, topIndices, topProbabilities);
+            ClassScore[] best = new ClassScore[n];
+            for (int i = 0; i < n; i++) {
+                int c = topIndices[i];
+                best[i] = new ClassScore(c, c < labels.length ? labels[c] : meta.label(c), topProbabilities[i]);
             }
-            top = List.of(scores);
+            top = immutable(best);
         }
         return new Outcome.Predicted(named, top, batchSize, micros);
+    }
+
+    /** {@code List.of(scores)} without its defensive copy of the array (up to five classes, the default top-k). */
+    private static List<ClassScore> immutable(ClassScore[] s) {
+        return switch (s.length) {
+            case 0 -> List.of();
+            case 1 -> List.of(s[0]);
+            case 2 -> List.of(s[0], s[1]);
+            case 3 -> List.of(s[0], s[1], s[2]);
+            case 4 -> List.of(s[0], s[1], s[2], s[3]);
+            case 5 -> List.of(s[0], s[1], s[2], s[3], s[4]);
+            default -> List.of(s);
+        };
     }
 
     /**

@@ -27,7 +27,7 @@ public final class SamplesWriter implements BatchWriter {
     @Override
     public void write(int inputIndex, TensorSpec spec, TensorWriter target) {
         for (Map<String, Tensor> sample : samples) {
-            target.put(sample.get(spec.name()).buffer());
+            target.put(sample.get(spec.name()));
         }
     }
 }

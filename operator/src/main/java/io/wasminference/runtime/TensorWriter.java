@@ -1,5 +1,6 @@
 package io.wasminference.runtime;
 
+import io.wasminference.tensor.Tensor;
 import org.apache.flink.annotation.Internal;
 
 import java.nio.ByteBuffer;
@@ -32,6 +33,12 @@ public final class TensorWriter {
     /** Copies the remaining bytes of {@code src} (which must already be little-endian data). */
     public TensorWriter put(ByteBuffer src) {
         buf().put(src);
+        return this;
+    }
+
+    /** Copies the bytes of {@code tensor}. */
+    public TensorWriter put(Tensor tensor) {
+        tensor.copyTo(buf());
         return this;
     }
 

@@ -21,6 +21,13 @@ public final class Tensor implements Serializable {
     private final int[] shape;
     private final byte[] data;
 
+    /** A part of a valid tensor: valid by construction, not checked again (this runs per record). */
+    private Tensor(DType dtype, int[] shape, byte[] data, Void trusted) {
+        this.dtype = dtype;
+        this.shape = shape;
+        this.data = data;
+    }
+
     private Tensor(DType dtype, int[] shape, byte[] data) {
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.shape = shape;
@@ -83,6 +90,16 @@ public final class Tensor implements Serializable {
         return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /**
+     * Copies the bytes into {@code target} at its position, advancing it (no view or copy in between: batch writers
+     * call this per record).
+     *
+     * @throws java.nio.BufferOverflowException when fewer than {@link #byteSize()} bytes remain in {@code target}
+     */
+    public void copyTo(ByteBuffer target) {
+        target.put(data);
+    }
+
     /** A copy of the bytes. */
     public byte[] toByteArray() {
         return data.clone();
@@ -97,6 +114,12 @@ public final class Tensor implements Serializable {
     public double[] toDoubles() {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         double[] out = new double[data.length / dtype.byteSize()];
+        if (dtype == DType.F32) { // the common case, without the per-element dtype switch
+            for (int i = 0; i < out.length; i++) {
+                out[i] = b.getFloat(i * 4);
+            }
+            return out;
+        }
         for (int i = 0; i < out.length; i++) {
             out[i] = read(b, i * dtype.byteSize());
         }
@@ -159,7 +182,7 @@ public final class Tensor implements Serializable {
         Objects.checkIndex(index, shape[0]);
         int sampleBytes = data.length / shape[0];
         byte[] part = Arrays.copyOfRange(data, index * sampleBytes, (index + 1) * sampleBytes);
-        return new Tensor(dtype, Arrays.copyOfRange(shape, 1, shape.length), part);
+        return new Tensor(dtype, Arrays.copyOfRange(shape, 1, shape.length), part, null);
     }
 
     @Override
