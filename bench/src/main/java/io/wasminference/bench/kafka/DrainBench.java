@@ -45,9 +45,15 @@ public final class DrainBench {
             + "wall_small_s,wall_large_s,records_per_s,job_cpu_us,broker_cpu_us";
 
     /** One pipeline configuration; its name is what {@code --variants} selects. */
-    record Variant(String name, String pipeline, String input, String output, boolean outputs, String delivery) {
+    record Variant(String name, String pipeline, String input, String output, boolean outputs, String delivery,
+            String profile) {
+        Variant(String name, String pipeline, String input, String output, boolean outputs, String delivery) {
+            this(name, pipeline, input, output, outputs, delivery, "");
+        }
+
         String outputLabel() {
-            return pipeline.equals("identity") ? "bytes" : output + (outputs ? "" : " no-outputs");
+            return (pipeline.equals("identity") ? "bytes" : output + (outputs ? "" : " no-outputs"))
+                    + (profile.isEmpty() ? "" : " --profile " + profile);
         }
     }
 
@@ -58,6 +64,7 @@ public final class DrainBench {
             new Variant("job-json", "job", "binary", "json", true, "at-least-once"),
             new Variant("job-binary", "job", "binary", "binary", true, "at-least-once"),
             new Variant("job-binary-no-outputs", "job", "binary", "binary", false, "at-least-once"),
+            new Variant("job-binary-throughput", "job", "binary", "binary", true, "at-least-once", "throughput"),
             new Variant("identity-eo", "identity", "binary", "json", true, "exactly-once"),
             new Variant("job-binary-eo", "job", "binary", "binary", true, "exactly-once"),
             new Variant("identity-json-input", "identity", "json", "json", true, "at-least-once"),
@@ -126,7 +133,8 @@ public final class DrainBench {
         cmd.addAll(List.of("-cp", classpath, DrainJob.class.getName(),
                 "--pipeline", v.pipeline(), "--bootstrap", bootstrap, "--in", topic, "--out", outTopic,
                 "--model", model.id(), "--delivery", v.delivery(), "--input-format", v.input(),
-                "--output-format", v.output(), "--include-outputs", Boolean.toString(v.outputs())));
+                "--output-format", v.output(), "--include-outputs", Boolean.toString(v.outputs()),
+                "--profile", v.profile()));
         long brokerBefore = broker.cpuMs();
         long start = System.nanoTime();
         Process job = new ProcessBuilder(cmd).redirectErrorStream(true).start();
