@@ -76,6 +76,7 @@ class BenchWiringTest {
                 + "digits-mlp,identity,binary,bytes,at-least-once,0,200000,1000000,2,10,8,16,100000,5,3\n"
                 + "digits-mlp,identity,binary,bytes,at-least-once,1,200000,1000000,2,12,8,18,80000,5,3\n"
                 + "digits-mlp,decode-encode,binary,json,at-least-once,0,200000,1000000,2,14,8,20,66000,7,3\n"
+                + "digits-mlp,decode-encode,binary,binary,at-least-once,0,200000,1000000,2,11,8,17,90000,6,3\n"
                 + "digits-mlp,job,binary,binary,at-least-once,0,200000,1000000,2,11,8,17,85000,9,3\n"
                 + "digits-mlp,job,binary,json,at-least-once,0,200000,1000000,2,18,8,24,50000,11,3\n"
                 + "digits-mlp,job,binary,binary,exactly-once,0,200000,1000000,2,12,8,18,80000,10,4\n");
@@ -88,13 +89,14 @@ class BenchWiringTest {
         String md = Files.readString(docs.resolve("benchmarks.md"));
         assertThat(md).contains("## Targets", "| fashion-lenet5 | 1 | 64 | 700 |", "**missed**", "0.80x");
         // the drain table takes each variant's best round and relates it to the identity job
-        assertThat(md).contains("| digits-mlp | job | binary | binary | at-least-once | 1,000,000 | 85,000 | 85% |",
+        assertThat(md).contains("| digits-mlp | job | binary | binary | at-least-once | 1,000,000 | 85,000 | 85% | 9.00 | 3.00 | 5.65 |",
                 "Kafka job ≥ 80% of the identity job's records/s, digits-mlp, binary input and predictions, "
                         + "at-least-once | 85% (85,000 vs 100,000) | met",
                 "the same with JSON predictions (the default format) | 50% | **missed**",
                 "within 10% of at-least-once, digits-mlp | 94% (80,000 vs 85,000) | met",
-                "Kafka source + sink 5.00 µs; decoding WIT1 and encoding the prediction 2.00 µs; inference "
-                        + "(operator and wasm) 4.00 µs");
+                "inference (operator and wasm: job - decode-encode, same predictions) 3.00 µs with binary "
+                        + "predictions, 4.00 µs with JSON; JSON instead of binary predictions (decode-encode) 1.00 µs more "
+                        + "in the job's JVM and 0.00 µs more in the broker's");
         assertThat(md).contains("| digits-mlp | latency | at-least-once | paced 50% | 20000 | 19,990 | 3.10 | 5.00 | "
                 + "9.50 |", "p99 ≤ max batch delay (2 ms) + 5 ms at 50% of saturation, digits-mlp | 5.00 ms");
         assertThat(docs.resolve("benchmarks/kernel-fashion-lenet5.png")).isNotEmptyFile();

@@ -94,6 +94,12 @@ class HotSwapOperatorTest {
     @Test
     void aPreparedSwapComesBackAsAMailAndIsAppliedBetweenBatches() throws Exception {
         repo.publish(Fixtures.wasm("identity_v2"), List.of(), SandboxLimits.defaults());
+        // version 2's file becomes a named pipe, so its preparation waits for the test: a swap prepared before
+        // processElement2 returns would (rightly) be applied there at once, and this test is about the mail
+        Path v2 = dir.resolve("repo/identity/2/model.wasm");
+        byte[] v2Bytes = Files.readAllBytes(v2);
+        Files.delete(v2);
+        assertThat(new ProcessBuilder("mkfifo", v2.toString()).start().waitFor()).isZero();
         TwoInputFactoryHarness<InferenceRequest, ModelCommand, Prediction> h = new TwoInputFactoryHarness<>(
                 new HotSwapInferenceOperator.Factory(WasmInference.model(ModelRef.of(v1)).repository(repo)
                         .batchSize(2).config(), DEAD, EVENTS));
@@ -103,6 +109,8 @@ class HotSwapOperatorTest {
             h.processElement1(request("a", 1), 0); // buffered: the batch holds 2
             int timers = h.getProcessingTimeService().getNumActiveTimers();
             h.processElement2(ModelCommand.deploy("identity", "2"), 0);
+            assertThat(events(h)).isEmpty();
+            Files.write(v2, v2Bytes); // the swap thread reads the pipe and prepares version 2
             // prepared on the swap thread, announced in the task's mailbox (not by a timer)
             while (!h.hasMail() && h.getProcessingTimeService().getNumActiveTimers() == timers) {
                 Thread.sleep(5);

@@ -59,6 +59,7 @@ public final class DrainBench {
 
     static final List<Variant> ALL = List.of(
             new Variant("identity", "identity", "binary", "json", true, "at-least-once"),
+            new Variant("identity-throughput", "identity", "binary", "json", true, "at-least-once", "throughput"),
             new Variant("decode-encode", "decode-encode", "binary", "json", true, "at-least-once"),
             new Variant("decode-encode-binary", "decode-encode", "binary", "binary", true, "at-least-once"),
             new Variant("job-json", "job", "binary", "json", true, "at-least-once"),

@@ -70,7 +70,8 @@ public final class DrainJob {
         conf.set(org.apache.flink.configuration.RestartStrategyOptions.RESTART_STRATEGY, "none");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         switch (pipeline) {
-            case "identity" -> IdentityJob.build(env, bootstrap, in, out, parallelism, true, delivery, checkpointMs);
+            case "identity" -> IdentityJob.build(env, bootstrap, in, out, parallelism, true, delivery, checkpointMs,
+                    o.getOptional(InferenceJobOptions.PROFILE).orElse(null));
             case "decode-encode" -> DecodeEncodeJob.build(env, o, Map.of(model.inputName(), model.sampleTensor(0)));
             case "job" -> InferenceJob.build(env, o);
             default -> throw new IllegalArgumentException("--pipeline identity|decode-encode|job, got " + pipeline);

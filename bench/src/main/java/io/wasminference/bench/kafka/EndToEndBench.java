@@ -133,7 +133,8 @@ public final class EndToEndBench {
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
             if (pipeline.equals("identity")) {
-                IdentityJob.build(env, bootstrap, in, outTopic, parallelism, false, delivery, 2000);
+                IdentityJob.build(env, bootstrap, in, outTopic, parallelism, false, delivery, 2000,
+                        o.getOptional(InferenceJobOptions.PROFILE).orElse(null));
             } else {
                 InferenceJob.build(env, o);
             }

@@ -1,5 +1,6 @@
 package io.wasminference.bench.kafka;
 
+import io.wasminference.jobs.kafka.Profile;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -23,12 +24,15 @@ final class IdentityJob {
     private IdentityJob() {}
 
     static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism) {
-        build(env, bootstrap, in, out, parallelism, false, DeliveryGuarantee.AT_LEAST_ONCE, 1000);
+        build(env, bootstrap, in, out, parallelism, false, DeliveryGuarantee.AT_LEAST_ONCE, 1000, null);
     }
 
-    /** As above; {@code bounded} stops at the input's end offsets at start, as the job's --bounded does. */
+    /**
+     * As above; {@code bounded} stops at the input's end offsets at start, as the job's --bounded does; a
+     * {@code profile} (or null) tunes the Kafka clients as it tunes the job's, so both are compared alike.
+     */
     static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism,
-            boolean bounded, DeliveryGuarantee delivery, int checkpointMs) {
+            boolean bounded, DeliveryGuarantee delivery, int checkpointMs, Profile profile) {
         TypeInformation<Tuple2<byte[], byte[]>> type = Types.TUPLE(Types.PRIMITIVE_ARRAY(Types.BYTE),
                 Types.PRIMITIVE_ARRAY(Types.BYTE));
         var source = KafkaSource.<Tuple2<byte[], byte[]>>builder()
@@ -50,11 +54,17 @@ final class IdentityJob {
         }
         // the job's consumer and producer settings: read committed records, a 15 min transaction timeout
         source.setProperty("isolation.level", "read_committed");
+        if (profile != null) {
+            profile.consumerProperties().forEach(source::setProperty);
+        }
         var sink = KafkaSink.<Tuple2<byte[], byte[]>>builder()
                 .setBootstrapServers(bootstrap).setDeliveryGuarantee(delivery)
                 .setProperty("transaction.timeout.ms", "900000")
                 .setRecordSerializer((KafkaRecordSerializationSchema<Tuple2<byte[], byte[]>>) (t, ctx, ts) ->
                         new ProducerRecord<>(out, null, ts, t.f0, t.f1));
+        if (profile != null) {
+            profile.producerProperties().forEach(sink::setProperty);
+        }
         if (delivery == DeliveryGuarantee.EXACTLY_ONCE) {
             sink.setTransactionalIdPrefix("bench-identity-" + out);
         }
