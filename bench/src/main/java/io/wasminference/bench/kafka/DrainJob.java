@@ -28,6 +28,25 @@ import java.util.Map;
 public final class DrainJob {
     private DrainJob() {}
 
+    /** The job options both end-to-end benchmarks share: topics, group, the bundled model, delivery, a profile. */
+    static JobOptions.Builder options(String bootstrap, String in, String out, String group, BenchModel model,
+            int parallelism, DeliveryGuarantee delivery, int checkpointMs, String profile) {
+        JobOptions.Builder b = JobOptions.builder()
+                .set(InferenceJobOptions.BOOTSTRAP, bootstrap)
+                .set(InferenceJobOptions.INPUT_TOPIC, in)
+                .set(InferenceJobOptions.OUTPUT_TOPIC, out)
+                .set(InferenceJobOptions.DEAD_LETTER_TOPIC, out + "-dlq")
+                .set(InferenceJobOptions.GROUP_ID, group)
+                .set(InferenceJobOptions.MODEL, "classpath:samples/" + model.id() + "/model.wasm")
+                .set(InferenceJobOptions.PARALLELISM, parallelism)
+                .set(InferenceJobOptions.DELIVERY, delivery)
+                .set(InferenceJobOptions.CHECKPOINT_MS, checkpointMs);
+        if (!profile.isEmpty()) {
+            b.argument(InferenceJobOptions.PROFILE.key(), profile);
+        }
+        return b;
+    }
+
     public static void main(String[] args) throws Exception {
         String pipeline = Results.arg(args, "pipeline", "job");
         String bootstrap = Results.arg(args, "bootstrap", null);
@@ -38,27 +57,15 @@ public final class DrainJob {
                 Results.arg(args, "delivery", "at-least-once").replace('-', '_').toUpperCase(Locale.ROOT));
         int parallelism = Integer.parseInt(Results.arg(args, "parallelism", "2"));
         int checkpointMs = Integer.parseInt(Results.arg(args, "checkpoint-ms", "2000"));
-        JobOptions.Builder b = JobOptions.builder()
-                .set(InferenceJobOptions.BOOTSTRAP, bootstrap)
-                .set(InferenceJobOptions.INPUT_TOPIC, in)
-                .set(InferenceJobOptions.OUTPUT_TOPIC, out)
-                .set(InferenceJobOptions.DEAD_LETTER_TOPIC, out + "-dlq")
-                .set(InferenceJobOptions.GROUP_ID, "drain-" + out)
-                .set(InferenceJobOptions.MODEL, "classpath:samples/" + model.id() + "/model.wasm")
+        JobOptions.Builder b = options(bootstrap, in, out, "drain-" + out, model, parallelism, delivery, checkpointMs,
+                Results.arg(args, "profile", ""))
                 .set(InferenceJobOptions.FORMAT, RecordDecoder.Format.valueOf(
                         Results.arg(args, "input-format", "binary").toUpperCase(Locale.ROOT)))
-                .set(InferenceJobOptions.PARALLELISM, parallelism)
-                .set(InferenceJobOptions.DELIVERY, delivery)
-                .set(InferenceJobOptions.CHECKPOINT_MS, checkpointMs)
                 .set(InferenceJobOptions.BOUNDED, true)
                 .set(InferenceJobOptions.OUTPUT_FORMAT, InferenceJobOptions.OutputFormat.valueOf(
                         Results.arg(args, "output-format", "json").toUpperCase(Locale.ROOT)))
                 .set(InferenceJobOptions.INCLUDE_OUTPUTS,
                         Boolean.parseBoolean(Results.arg(args, "include-outputs", "true")));
-        String profile = Results.arg(args, "profile", "");
-        if (!profile.isEmpty()) {
-            b.argument(InferenceJobOptions.PROFILE.key(), profile);
-        }
         String batch = Results.arg(args, "batch", "");
         if (!batch.isEmpty()) {
             b.argument(InferenceJobOptions.BATCH_SIZE.key(), batch);

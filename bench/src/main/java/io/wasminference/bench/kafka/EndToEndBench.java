@@ -109,21 +109,10 @@ public final class EndToEndBench {
 
         void go() throws Exception {
             KafkaTools.ensureTopics(bootstrap, new Properties(), Map.of(in, 2, outTopic, 2, outTopic + "-dlq", 1));
-            JobOptions.Builder b = JobOptions.builder()
-                    .set(InferenceJobOptions.BOOTSTRAP, bootstrap)
-                    .set(InferenceJobOptions.INPUT_TOPIC, in)
-                    .set(InferenceJobOptions.OUTPUT_TOPIC, outTopic)
-                    .set(InferenceJobOptions.DEAD_LETTER_TOPIC, outTopic + "-dlq")
-                    .set(InferenceJobOptions.GROUP_ID, "bench-" + in)
-                    .set(InferenceJobOptions.MODEL, "classpath:samples/" + model.id() + "/model.wasm")
+            JobOptions.Builder b = DrainJob.options(bootstrap, in, outTopic, "bench-" + in, model, parallelism,
+                    delivery, 2000, profile)
                     .set(InferenceJobOptions.FORMAT, RecordDecoder.Format.BINARY)
-                    .set(InferenceJobOptions.PARALLELISM, parallelism)
-                    .set(InferenceJobOptions.DELIVERY, delivery)
-                    .set(InferenceJobOptions.CHECKPOINT_MS, 2000)
                     .set(InferenceJobOptions.OUTPUT_FORMAT, InferenceJobOptions.OutputFormat.BINARY);
-            if (!profile.isEmpty()) {
-                b.argument(InferenceJobOptions.PROFILE.key(), profile);
-            }
             if (!batch.isEmpty()) {
                 b.argument(InferenceJobOptions.BATCH_SIZE.key(), batch);
             }
