@@ -55,7 +55,7 @@ public final class EndToEndBench {
         int parallelism = Integer.parseInt(Results.arg(args, "parallelism", "2"));
         Path out = Path.of(Results.arg(args, "out", "target/bench-results/e2e.csv"));
         // job: the InferenceJob; identity: the same Kafka source and sink passing the bytes through (this machine's
-        // ceiling for the Kafka path, issue 15)
+        // ceiling for the Kafka path, issue 15); kafka: no job, the producer writes to the consumer's topic
         String pipeline = Results.arg(args, "pipeline", "job");
         String profile = Results.arg(args, "profile", "");
         DeliveryGuarantee delivery = DeliveryGuarantee.valueOf(
@@ -86,6 +86,8 @@ public final class EndToEndBench {
         final String outTopic;
         byte[][] payloads = new byte[BenchModel.SAMPLES][];
         String pipeline = "job";
+        /** Where the producer writes: the job's input, or the output topic itself without a job. */
+        String target;
         String profile = "";
         DeliveryGuarantee delivery = DeliveryGuarantee.AT_LEAST_ONCE;
         volatile long[] sentNanos = new long[1 << 22];
@@ -102,6 +104,7 @@ public final class EndToEndBench {
             String suffix = model.id() + "-" + Long.toHexString(System.nanoTime());
             this.in = "bench-in-" + suffix;
             this.outTopic = "bench-out-" + suffix;
+            this.target = in;
             for (int i = 0; i < payloads.length; i++) {
                 payloads[i] = BinaryTensorCodec.encode("s" + i, Map.of(model.inputName(), model.sampleTensor(i)));
             }
@@ -121,13 +124,18 @@ public final class EndToEndBench {
             Configuration conf = new Configuration();
             conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+            JobClient job = null;
             if (pipeline.equals("identity")) {
                 IdentityJob.build(env, bootstrap, in, outTopic, parallelism, false, delivery, 2000,
                         o.getOptional(InferenceJobOptions.PROFILE).orElse(null));
+            } else if (pipeline.equals("kafka")) {
+                target = outTopic; // no job: the producer writes where the consumer reads (Kafka's own latency)
             } else {
                 InferenceJob.build(env, o);
             }
-            JobClient job = env.executeAsync("bench e2e " + model.id());
+            if (!pipeline.equals("kafka")) {
+                job = env.executeAsync("bench e2e " + model.id());
+            }
             // the upstream producer sends at once (linger.ms 0), so what is measured is the job's latency
             Properties producerProps = new Properties();
             producerProps.put("bootstrap.servers", bootstrap);
@@ -174,10 +182,14 @@ public final class EndToEndBench {
                     seq = produce(producer, seq, count, rate);
                     producer.flush();
                     t.join(TimeUnit.SECONDS.toMillis(600));
-                    append("paced " + Math.round(fraction * 100) + "%", Long.toString(Math.round(rate)), count, rx);
+                    String share = fraction >= 0.01 ? Long.toString(Math.round(fraction * 100))
+                            : java.math.BigDecimal.valueOf(fraction * 100).stripTrailingZeros().toPlainString();
+                    append("paced " + share + "%", Long.toString(Math.round(rate)), count, rx);
                 }
             } finally {
-                job.cancel().get(60, TimeUnit.SECONDS);
+                if (job != null) {
+                    job.cancel().get(60, TimeUnit.SECONDS);
+                }
             }
         }
 
@@ -193,7 +205,7 @@ public final class EndToEndBench {
 
         /** The model column: the model, and the pipeline when it is not the job. */
         String label() {
-            return model.id() + (pipeline.equals("identity") ? " identity" : "");
+            return model.id() + (pipeline.equals("job") ? "" : " " + pipeline);
         }
 
         /** Saturation: at most this many records in flight (sent, no prediction yet). */
@@ -219,7 +231,7 @@ public final class EndToEndBench {
                 }
                 byte[] key = ByteBuffer.allocate(8).putLong(seq).array();
                 sentNanos[(int) seq] = System.nanoTime();
-                producer.send(new ProducerRecord<>(in, key, payloads[(int) (seq % payloads.length)]));
+                producer.send(new ProducerRecord<>(target, key, payloads[(int) (seq % payloads.length)]));
             }
             return from + n;
         }
