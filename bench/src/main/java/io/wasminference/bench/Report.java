@@ -428,6 +428,7 @@ public final class Report {
                 .append("rest (source fetch, sink linger, broker, consumer fetch). Exactly-once makes predictions ")
                 .append("visible when a checkpoint commits, so its latency is bounded by the checkpoint interval ")
                 .append("(2 s), not by these settings. Rows `MODEL identity`: the pass-through job instead of ours; ")
+                .append("`MODEL identity-probe`: the same with a probe after the source (bench/notes.md); ")
                 .append("`MODEL kafka`: no job at all, the producer writes to the topic the consumer reads (Kafka's ")
                 .append("own latency here; its saturation is the load generator's limit).\n\n")
                 .append("| model | profile | delivery | phase | offered/s | records/s | p50 ms | p99 ms | p99.9 ms | ")

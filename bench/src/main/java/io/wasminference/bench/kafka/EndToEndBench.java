@@ -55,7 +55,8 @@ public final class EndToEndBench {
         int parallelism = Integer.parseInt(Results.arg(args, "parallelism", "2"));
         Path out = Path.of(Results.arg(args, "out", "target/bench-results/e2e.csv"));
         // job: the InferenceJob; identity: the same Kafka source and sink passing the bytes through (this machine's
-        // ceiling for the Kafka path, issue 15); kafka: no job, the producer writes to the consumer's topic
+        // ceiling for the Kafka path, issue 15); identity-probe: the same, printing each paced phase's latency from
+        // send to just after the Flink source; kafka: no job, the producer writes to the consumer's topic
         String pipeline = Results.arg(args, "pipeline", "job");
         String profile = Results.arg(args, "profile", "");
         DeliveryGuarantee delivery = DeliveryGuarantee.valueOf(
@@ -128,6 +129,11 @@ public final class EndToEndBench {
             if (pipeline.equals("identity")) {
                 IdentityJob.build(env, bootstrap, in, outTopic, parallelism, false, delivery, 2000,
                         o.getOptional(InferenceJobOptions.PROFILE).orElse(null));
+            } else if (pipeline.equals("identity-probe")) {
+                SourceProbe.SENT = sentNanos;
+                IdentityJob.build(env, bootstrap, in, outTopic, parallelism, false, delivery, 2000,
+                        o.getOptional(InferenceJobOptions.PROFILE).orElse(null),
+                        s -> s.map(new SourceProbe()).returns(s.getType()).setParallelism(parallelism));
             } else if (pipeline.equals("kafka")) {
                 target = outTopic; // no job: the producer writes where the consumer reads (Kafka's own latency)
             } else {
@@ -171,6 +177,7 @@ public final class EndToEndBench {
                 t.join(TimeUnit.SECONDS.toMillis(600));
                 double satRate = rx.rate();
                 append("saturation", "max", satCount, rx);
+                SourceProbe.take();
                 for (double fraction : fractions) {
                     double rate = Math.max(1, satRate * fraction);
                     long fixedStart = seq;
@@ -185,6 +192,12 @@ public final class EndToEndBench {
                     String share = fraction >= 0.01 ? Long.toString(Math.round(fraction * 100))
                             : java.math.BigDecimal.valueOf(fraction * 100).stripTrailingZeros().toPlainString();
                     append("paced " + share + "%", Long.toString(Math.round(rate)), count, rx);
+                    if (pipeline.equals("identity-probe")) {
+                        long[] a = SourceProbe.take();
+                        System.out.printf(java.util.Locale.ROOT, "probe paced %s%%: send -> after the Flink source "
+                                + "p50 %.2f ms, p99 %.2f ms (%d records)%n", share, a[a.length / 2] / 1e6,
+                                a[(int) (a.length * 0.99)] / 1e6, a.length);
+                    }
                 }
             } finally {
                 if (job != null) {
@@ -327,10 +340,43 @@ public final class EndToEndBench {
             values[size++] = v;
         }
 
+        void clear() {
+            size = 0;
+        }
+
         long[] sorted() {
             long[] a = Arrays.copyOf(values, size);
             Arrays.sort(a);
             return a;
+        }
+    }
+
+    /** Records, in this JVM, how long each record took from the producer's send to just after the Flink source. */
+    static final class SourceProbe
+            implements org.apache.flink.api.common.functions.MapFunction<
+                    org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]>,
+                    org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]>> {
+        private static final long serialVersionUID = 1L;
+        static volatile long[] SENT;
+        private static final LongList SEEN = new LongList();
+
+        @Override
+        public org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]> map(
+                org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]> t) {
+            long latency = System.nanoTime() - SENT[(int) ByteBuffer.wrap(t.f0).getLong()];
+            synchronized (SEEN) {
+                SEEN.add(latency);
+            }
+            return t;
+        }
+
+        /** The latencies so far, sorted, and forgets them. */
+        static long[] take() {
+            synchronized (SEEN) {
+                long[] a = SEEN.sorted();
+                SEEN.clear();
+                return a;
+            }
         }
     }
 }

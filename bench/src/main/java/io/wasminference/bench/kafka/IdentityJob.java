@@ -33,6 +33,14 @@ final class IdentityJob {
      */
     static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism,
             boolean bounded, DeliveryGuarantee delivery, int checkpointMs, Profile profile) {
+        build(env, bootstrap, in, out, parallelism, bounded, delivery, checkpointMs, profile, s -> s);
+    }
+
+    /** As above, with {@code tap} between the source and the sink (a probe of the source's latency). */
+    static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism,
+            boolean bounded, DeliveryGuarantee delivery, int checkpointMs, Profile profile,
+            java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<Tuple2<byte[], byte[]>>>
+                    tap) {
         TypeInformation<Tuple2<byte[], byte[]>> type = Types.TUPLE(Types.PRIMITIVE_ARRAY(Types.BYTE),
                 Types.PRIMITIVE_ARRAY(Types.BYTE));
         var source = KafkaSource.<Tuple2<byte[], byte[]>>builder()
@@ -68,7 +76,8 @@ final class IdentityJob {
         if (delivery == DeliveryGuarantee.EXACTLY_ONCE) {
             sink.setTransactionalIdPrefix("bench-identity-" + out);
         }
-        env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka " + in).setParallelism(parallelism)
+        tap.apply(env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "kafka " + in)
+                .setParallelism(parallelism))
                 .sinkTo(sink.build()).name("kafka " + out).setParallelism(parallelism);
         env.enableCheckpointing(checkpointMs);
     }
