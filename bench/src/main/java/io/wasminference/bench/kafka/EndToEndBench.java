@@ -10,6 +10,8 @@ import io.wasminference.jobs.kafka.InferenceJob;
 import io.wasminference.jobs.kafka.InferenceJobOptions;
 import io.wasminference.jobs.kafka.JobOptions;
 import io.wasminference.jobs.kafka.KafkaTools;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -352,17 +354,13 @@ public final class EndToEndBench {
     }
 
     /** Records, in this JVM, how long each record took from the producer's send to just after the Flink source. */
-    static final class SourceProbe
-            implements org.apache.flink.api.common.functions.MapFunction<
-                    org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]>,
-                    org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]>> {
+    static final class SourceProbe implements MapFunction<Tuple2<byte[], byte[]>, Tuple2<byte[], byte[]>> {
         private static final long serialVersionUID = 1L;
         static volatile long[] SENT;
         private static final LongList SEEN = new LongList();
 
         @Override
-        public org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]> map(
-                org.apache.flink.api.java.tuple.Tuple2<byte[], byte[]> t) {
+        public Tuple2<byte[], byte[]> map(Tuple2<byte[], byte[]> t) {
             long latency = System.nanoTime() - SENT[(int) ByteBuffer.wrap(t.f0).getLong()];
             synchronized (SEEN) {
                 SEEN.add(latency);

@@ -11,10 +11,13 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.util.function.UnaryOperator;
 
 /**
  * The Kafka path without the project: the same source and at-least-once sink as the InferenceJob, passing each
@@ -39,8 +42,7 @@ final class IdentityJob {
     /** As above, with {@code tap} between the source and the sink (a probe of the source's latency). */
     static void build(StreamExecutionEnvironment env, String bootstrap, String in, String out, int parallelism,
             boolean bounded, DeliveryGuarantee delivery, int checkpointMs, Profile profile,
-            java.util.function.UnaryOperator<org.apache.flink.streaming.api.datastream.DataStream<Tuple2<byte[], byte[]>>>
-                    tap) {
+            UnaryOperator<DataStream<Tuple2<byte[], byte[]>>> tap) {
         TypeInformation<Tuple2<byte[], byte[]>> type = Types.TUPLE(Types.PRIMITIVE_ARRAY(Types.BYTE),
                 Types.PRIMITIVE_ARRAY(Types.BYTE));
         var source = KafkaSource.<Tuple2<byte[], byte[]>>builder()

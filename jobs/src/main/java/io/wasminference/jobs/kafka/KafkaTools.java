@@ -62,7 +62,7 @@ public final class KafkaTools {
      */
     public static KafkaProducer<byte[], byte[]> producer(String bootstrap, Properties extra) {
         Properties p = new Properties();
-        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1"); // extra may raise it
         p.putAll(extra);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
